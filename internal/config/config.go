@@ -1,0 +1,415 @@
+// Package config holds Boxcar's process configuration: one documented
+// Config, its defaults in one place (Default), read from a YAML file, BOXCAR_*
+// environment variables and command-line flags in that order of precedence,
+// and checked by Validate.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole process configuration. YAML keys are the yaml tags;
+// environment variables are the env tags.
+type Config struct {
+	// Listen is the address of the single HTTP listener (control plane,
+	// ingest, playback, operations).
+	Listen string `yaml:"listen" env:"BOXCAR_LISTEN"`
+	// DataDir holds the config database, the timeline index and media.
+	DataDir string `yaml:"dataDir" env:"BOXCAR_DATA_DIR"`
+	// PublicURL is the base URL clients reach Boxcar at; ingest and
+	// playback URLs in API responses start with it. Default: derived from
+	// Listen.
+	PublicURL string `yaml:"publicURL" env:"BOXCAR_PUBLIC_URL"`
+	// Region and AccountID appear in ARNs
+	// (arn:aws:mediapackage:<region>:<account>:channels/<id>).
+	Region    string `yaml:"region" env:"BOXCAR_REGION"`
+	AccountID string `yaml:"accountID" env:"BOXCAR_ACCOUNT_ID"`
+
+	Log     LogConfig     `yaml:"log"`
+	Auth    AuthConfig    `yaml:"auth"`
+	Ingest  IngestConfig  `yaml:"ingest"`
+	Egress  EgressConfig  `yaml:"egress"`
+	Storage StorageConfig `yaml:"storage"`
+
+	// ShutdownTimeout bounds how long in-flight requests may take to
+	// finish on SIGINT/SIGTERM.
+	ShutdownTimeout time.Duration `yaml:"shutdownTimeout" env:"BOXCAR_SHUTDOWN_TIMEOUT"`
+}
+
+// LogConfig configures the process log.
+type LogConfig struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level" env:"BOXCAR_LOG_LEVEL"`
+	// Format is text or json.
+	Format string `yaml:"format" env:"BOXCAR_LOG_FORMAT"`
+}
+
+// AuthConfig configures control-plane authentication.
+type AuthConfig struct {
+	// InsecureNoAuth turns off API authentication. For local use only.
+	InsecureNoAuth bool `yaml:"insecureNoAuth" env:"BOXCAR_INSECURE_NO_AUTH"`
+	// AdminAccessKeyID and AdminSecretAccessKey form one admin key pair,
+	// usually given as environment variables.
+	AdminAccessKeyID     string `yaml:"adminAccessKeyID" env:"BOXCAR_ADMIN_ACCESS_KEY_ID"`
+	AdminSecretAccessKey string `yaml:"adminSecretAccessKey" env:"BOXCAR_ADMIN_SECRET_ACCESS_KEY"`
+	// Keys are further API keys with their roles.
+	Keys []APIKey `yaml:"keys"`
+	// AuditLog is the file every mutating API call is appended to as one
+	// JSON line. Default: <dataDir>/audit.log. "-" writes to stderr.
+	AuditLog string `yaml:"auditLog" env:"BOXCAR_AUDIT_LOG"`
+}
+
+// Roles of API keys.
+const (
+	RoleAdmin    = "admin"
+	RoleReadOnly = "read-only"
+)
+
+// APIKey is an access key pair for AWS Signature Version 4 and its role.
+type APIKey struct {
+	AccessKeyID     string `yaml:"accessKeyID"`
+	SecretAccessKey string `yaml:"secretAccessKey"`
+	// Role is admin or read-only.
+	Role string `yaml:"role"`
+}
+
+// IngestConfig bounds what encoders may send.
+type IngestConfig struct {
+	// MaxSegmentBytes is the largest media segment body accepted (413
+	// above it).
+	MaxSegmentBytes int64 `yaml:"maxSegmentBytes" env:"BOXCAR_INGEST_MAX_SEGMENT_BYTES"`
+	// MaxPlaylistBytes is the largest playlist body accepted.
+	MaxPlaylistBytes int64 `yaml:"maxPlaylistBytes" env:"BOXCAR_INGEST_MAX_PLAYLIST_BYTES"`
+	// BodyTimeout bounds how long one request body may take to arrive.
+	// Generous on purpose: encoders open uploads before media exists.
+	BodyTimeout time.Duration `yaml:"bodyTimeout" env:"BOXCAR_INGEST_BODY_TIMEOUT"`
+	// MaxConnsPerChannel bounds concurrent ingest requests per channel,
+	// which contains slow clients instead of short timeouts.
+	MaxConnsPerChannel int `yaml:"maxConnsPerChannel" env:"BOXCAR_INGEST_MAX_CONNS_PER_CHANNEL"`
+	// FailoverFactor: the active input is declared lost when it delivered
+	// nothing for FailoverFactor × the ingest target duration.
+	FailoverFactor float64 `yaml:"failoverFactor" env:"BOXCAR_INGEST_FAILOVER_FACTOR"`
+}
+
+// EgressConfig configures playback.
+type EgressConfig struct {
+	// CacheBytes bounds the packaged-output cache.
+	CacheBytes int64 `yaml:"cacheBytes" env:"BOXCAR_EGRESS_CACHE_BYTES"`
+	// CDNSecrets maps an endpoint's authorization.cdnIdentifierSecret (a
+	// Secrets Manager ARN in MediaPackage) to its current and previous
+	// values, which the X-MediaPackage-CDNIdentifier header must match.
+	CDNSecrets map[string]CDNSecret `yaml:"cdnSecrets"`
+}
+
+// CDNSecret is the current and previous value of a CDN identifier secret.
+type CDNSecret struct {
+	Current  string `yaml:"current"`
+	Previous string `yaml:"previous"`
+}
+
+// StorageConfig configures media storage.
+type StorageConfig struct {
+	// MemoryBytes bounds the in-memory tier holding the live edge.
+	MemoryBytes int64 `yaml:"memoryBytes" env:"BOXCAR_STORAGE_MEMORY_BYTES"`
+	// RetentionMargin is kept beyond the longest window an endpoint needs,
+	// for players still fetching.
+	RetentionMargin time.Duration `yaml:"retentionMargin" env:"BOXCAR_STORAGE_RETENTION_MARGIN"`
+	// DefaultRetention applies to channels without endpoints.
+	DefaultRetention time.Duration `yaml:"defaultRetention" env:"BOXCAR_STORAGE_DEFAULT_RETENTION"`
+	// SweepInterval is how often retention runs.
+	SweepInterval time.Duration `yaml:"sweepInterval" env:"BOXCAR_STORAGE_SWEEP_INTERVAL"`
+}
+
+// Default returns the configuration with every default filled in.
+func Default() Config {
+	return Config{
+		Listen:          ":8080",
+		DataDir:         "./boxcar-data",
+		Region:          "us-east-1",
+		AccountID:       "000000000000",
+		Log:             LogConfig{Level: "info", Format: "text"},
+		ShutdownTimeout: 10 * time.Second,
+		Ingest: IngestConfig{
+			MaxSegmentBytes:    256 << 20, // a 10 s segment at 200 Mbps
+			MaxPlaylistBytes:   4 << 20,   // a multi-hour EVENT playlist
+			BodyTimeout:        2 * time.Minute,
+			MaxConnsPerChannel: 64,
+			FailoverFactor:     1.5,
+		},
+		Egress: EgressConfig{CacheBytes: 256 << 20},
+		Storage: StorageConfig{
+			MemoryBytes:      256 << 20,
+			RetentionMargin:  2 * time.Minute,
+			DefaultRetention: 5 * time.Minute,
+			SweepInterval:    10 * time.Second,
+		},
+	}
+}
+
+// Load builds the configuration from defaults, the YAML file named by
+// --config (or BOXCAR_CONFIG), the environment and the flags in args.
+// It returns the remaining positional arguments.
+func Load(args []string, environ []string) (Config, []string, error) {
+	cfg := Default()
+	env := envMap(environ)
+
+	fs := flag.NewFlagSet("boxcar", flag.ContinueOnError)
+	fs.SetOutput(new(bytes.Buffer))
+	configFile := fs.String("config", env["BOXCAR_CONFIG"], "YAML configuration `file`")
+	listen := fs.String("listen", "", "listen `address` (default :8080)")
+	dataDir := fs.String("data-dir", "", "data `directory` (default ./boxcar-data)")
+	publicURL := fs.String("public-url", "", "public base `URL` (default from --listen)")
+	logLevel := fs.String("log-level", "", "log level: debug, info, warn, error")
+	logFormat := fs.String("log-format", "", "log format: text or json")
+	noAuth := fs.Bool("insecure-no-auth", false, "turn off API authentication (local use only)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, nil, fmt.Errorf("config: %w\n%s", err, Usage())
+	}
+
+	if *configFile != "" {
+		if err := loadFile(&cfg, *configFile); err != nil {
+			return cfg, nil, err
+		}
+	}
+	if err := applyEnv(reflect.ValueOf(&cfg).Elem(), env); err != nil {
+		return cfg, nil, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["listen"] {
+		cfg.Listen = *listen
+	}
+	if set["data-dir"] {
+		cfg.DataDir = *dataDir
+	}
+	if set["public-url"] {
+		cfg.PublicURL = *publicURL
+	}
+	if set["log-level"] {
+		cfg.Log.Level = *logLevel
+	}
+	if set["log-format"] {
+		cfg.Log.Format = *logFormat
+	}
+	if set["insecure-no-auth"] {
+		cfg.Auth.InsecureNoAuth = *noAuth
+	}
+	cfg.fill()
+	return cfg, fs.Args(), nil
+}
+
+// Usage describes the flags Load accepts.
+func Usage() string {
+	return `flags:
+  --config FILE          YAML configuration file (BOXCAR_CONFIG)
+  --listen ADDR          listen address (BOXCAR_LISTEN, default :8080)
+  --data-dir DIR         data directory (BOXCAR_DATA_DIR, default ./boxcar-data)
+  --public-url URL       public base URL (BOXCAR_PUBLIC_URL, default from --listen)
+  --log-level LEVEL      debug, info, warn or error (BOXCAR_LOG_LEVEL)
+  --log-format FORMAT    text or json (BOXCAR_LOG_FORMAT)
+  --insecure-no-auth     turn off API authentication, local use only
+API keys: BOXCAR_ADMIN_ACCESS_KEY_ID and BOXCAR_ADMIN_SECRET_ACCESS_KEY, more under auth.keys in the file.`
+}
+
+// fill derives defaults that depend on other fields.
+func (c *Config) fill() {
+	if c.PublicURL == "" {
+		host, port, err := net.SplitHostPort(c.Listen)
+		if err == nil {
+			if host == "" || host == "0.0.0.0" || host == "::" {
+				host = "127.0.0.1"
+			}
+			c.PublicURL = "http://" + net.JoinHostPort(host, port)
+		}
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.Auth.AuditLog == "" && c.DataDir != "" {
+		c.Auth.AuditLog = c.DataDir + "/audit.log"
+	}
+}
+
+func loadFile(cfg *Config, name string) error {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("config: read %s: %w", name, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is valid
+		return fmt.Errorf("config: %s: %w (see docs/configuration.md for the keys)", name, err)
+	}
+	return nil
+}
+
+func envMap(environ []string) map[string]string {
+	m := make(map[string]string)
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// applyEnv sets every field with an env tag whose variable is set.
+func applyEnv(v reflect.Value, env map[string]string) error {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f, fv := t.Field(i), v.Field(i)
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Duration(0)) {
+			if err := applyEnv(fv, env); err != nil {
+				return err
+			}
+			continue
+		}
+		name := f.Tag.Get("env")
+		s, ok := env[name]
+		if name == "" || !ok {
+			continue
+		}
+		if err := setValue(fv, s); err != nil {
+			return fmt.Errorf("config: %s=%q: %w", name, s, err)
+		}
+	}
+	return nil
+}
+
+func setValue(v reflect.Value, s string) error {
+	switch {
+	case v.Type() == reflect.TypeOf(time.Duration(0)):
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("want a duration such as 30s or 2m")
+		}
+		v.SetInt(int64(d))
+	case v.Kind() == reflect.String:
+		v.SetString(s)
+	case v.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("want true or false")
+		}
+		v.SetBool(b)
+	case v.Kind() == reflect.Int || v.Kind() == reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("want an integer")
+		}
+		v.SetInt(n)
+	case v.Kind() == reflect.Float64:
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("want a number")
+		}
+		v.SetFloat(n)
+	default:
+		return fmt.Errorf("unsupported type %s", v.Type())
+	}
+	return nil
+}
+
+// Validate reports every problem with the configuration, each with what to
+// change.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen %q: want host:port, e.g. 127.0.0.1:8080", c.Listen)
+	}
+	if c.DataDir == "" {
+		bad("dataDir is empty: set --data-dir to a writable directory")
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("publicURL %q: want an absolute http(s) URL such as http://127.0.0.1:8080", c.PublicURL)
+	}
+	if c.Region == "" {
+		bad("region is empty: set it to the region your tools use, e.g. us-east-1")
+	}
+	if len(c.AccountID) != 12 || strings.Trim(c.AccountID, "0123456789") != "" {
+		bad("accountID %q: want 12 digits", c.AccountID)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level %q: want debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format %q: want text or json", c.Log.Format)
+	}
+	if (c.Auth.AdminAccessKeyID == "") != (c.Auth.AdminSecretAccessKey == "") {
+		bad("auth: set both BOXCAR_ADMIN_ACCESS_KEY_ID and BOXCAR_ADMIN_SECRET_ACCESS_KEY, or neither")
+	}
+	seen := map[string]bool{c.Auth.AdminAccessKeyID: c.Auth.AdminAccessKeyID != ""}
+	for i, k := range c.Auth.Keys {
+		if k.AccessKeyID == "" || k.SecretAccessKey == "" {
+			bad("auth.keys[%d]: accessKeyID and secretAccessKey are both required", i)
+		}
+		if seen[k.AccessKeyID] {
+			bad("auth.keys[%d]: access key id %q is listed twice", i, k.AccessKeyID)
+		}
+		seen[k.AccessKeyID] = true
+		if k.Role != RoleAdmin && k.Role != RoleReadOnly {
+			bad("auth.keys[%d].role %q: want %q or %q", i, k.Role, RoleAdmin, RoleReadOnly)
+		}
+	}
+	if !c.Auth.InsecureNoAuth && len(c.APIKeys()) == 0 {
+		bad("auth: no API keys: set BOXCAR_ADMIN_ACCESS_KEY_ID and BOXCAR_ADMIN_SECRET_ACCESS_KEY, add auth.keys, or pass --insecure-no-auth for local use")
+	}
+	if c.Ingest.MaxSegmentBytes < 1<<20 {
+		bad("ingest.maxSegmentBytes %d: want at least 1048576 (1 MiB)", c.Ingest.MaxSegmentBytes)
+	}
+	if c.Ingest.MaxPlaylistBytes < 64<<10 {
+		bad("ingest.maxPlaylistBytes %d: want at least 65536", c.Ingest.MaxPlaylistBytes)
+	}
+	if c.Ingest.BodyTimeout < time.Second {
+		bad("ingest.bodyTimeout %s: want at least 1s", c.Ingest.BodyTimeout)
+	}
+	if c.Ingest.MaxConnsPerChannel < 4 {
+		bad("ingest.maxConnsPerChannel %d: want at least 4", c.Ingest.MaxConnsPerChannel)
+	}
+	if c.Ingest.FailoverFactor < 1 || c.Ingest.FailoverFactor > 10 {
+		bad("ingest.failoverFactor %g: want between 1 and 10", c.Ingest.FailoverFactor)
+	}
+	if c.Egress.CacheBytes < 1<<20 {
+		bad("egress.cacheBytes %d: want at least 1048576", c.Egress.CacheBytes)
+	}
+	for arn, s := range c.Egress.CDNSecrets {
+		if len(s.Current) < 8 || len(s.Current) > 128 {
+			bad("egress.cdnSecrets[%q].current: want 8 to 128 characters", arn)
+		}
+	}
+	if c.Storage.MemoryBytes < 1<<20 {
+		bad("storage.memoryBytes %d: want at least 1048576", c.Storage.MemoryBytes)
+	}
+	if c.Storage.SweepInterval < time.Second {
+		bad("storage.sweepInterval %s: want at least 1s", c.Storage.SweepInterval)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("shutdownTimeout %s: want a positive duration", c.ShutdownTimeout)
+	}
+	return errors.Join(errs...)
+}
+
+// APIKeys returns every configured key, the admin pair first.
+func (c *Config) APIKeys() []APIKey {
+	var keys []APIKey
+	if c.Auth.AdminAccessKeyID != "" {
+		keys = append(keys, APIKey{AccessKeyID: c.Auth.AdminAccessKeyID, SecretAccessKey: c.Auth.AdminSecretAccessKey, Role: RoleAdmin})
+	}
+	return append(keys, c.Auth.Keys...)
+}
