@@ -4,7 +4,10 @@ package configstore
 // field names are the classic MediaPackage API's (2017-10-12) camelCase wire
 // names, so a stored resource is also its describe response. Optional
 // integers use omitempty; the control plane fills documented defaults on
-// create so stored resources are complete.
+// create so stored resources are complete. Members whose zero value differs
+// from their default (adTriggers [] = no ad markers, keyRotationIntervalSeconds
+// 0 = no rotation, suggestedPresentationDelaySeconds 0) are always written,
+// so a describe response sent back as an update means the same thing.
 
 // Channel is a MediaPackage channel: one live input with two ingest endpoints.
 type Channel struct {
@@ -105,7 +108,7 @@ type EncryptionContractConfiguration struct {
 type HLSEncryption struct {
 	ConstantInitializationVector string            `json:"constantInitializationVector,omitempty"`
 	EncryptionMethod             string            `json:"encryptionMethod,omitempty"`
-	KeyRotationIntervalSeconds   int               `json:"keyRotationIntervalSeconds,omitempty"`
+	KeyRotationIntervalSeconds   int               `json:"keyRotationIntervalSeconds"`
 	RepeatExtXKey                bool              `json:"repeatExtXKey"`
 	SPEKEKeyProvider             *SPEKEKeyProvider `json:"spekeKeyProvider"`
 }
@@ -114,13 +117,13 @@ type HLSEncryption struct {
 type CMAFEncryption struct {
 	ConstantInitializationVector string            `json:"constantInitializationVector,omitempty"`
 	EncryptionMethod             string            `json:"encryptionMethod,omitempty"`
-	KeyRotationIntervalSeconds   int               `json:"keyRotationIntervalSeconds,omitempty"`
+	KeyRotationIntervalSeconds   int               `json:"keyRotationIntervalSeconds"`
 	SPEKEKeyProvider             *SPEKEKeyProvider `json:"spekeKeyProvider"`
 }
 
 // DASHEncryption is the encryption of a DASH endpoint.
 type DASHEncryption struct {
-	KeyRotationIntervalSeconds int               `json:"keyRotationIntervalSeconds,omitempty"`
+	KeyRotationIntervalSeconds int               `json:"keyRotationIntervalSeconds"`
 	SPEKEKeyProvider           *SPEKEKeyProvider `json:"spekeKeyProvider"`
 }
 
@@ -132,7 +135,7 @@ type MSSEncryption struct {
 // HLSPackage is the packaging of an HLS endpoint with TS segments.
 type HLSPackage struct {
 	AdMarkers                      string           `json:"adMarkers,omitempty"`
-	AdTriggers                     []string         `json:"adTriggers,omitempty"`
+	AdTriggers                     []string         `json:"adTriggers"`
 	AdsOnDeliveryRestrictions      string           `json:"adsOnDeliveryRestrictions,omitempty"`
 	Encryption                     *HLSEncryption   `json:"encryption,omitempty"`
 	IncludeDVBSubtitles            bool             `json:"includeDvbSubtitles"`
@@ -149,7 +152,7 @@ type HLSPackage struct {
 type HLSManifest struct {
 	ID                             string   `json:"id"`
 	AdMarkers                      string   `json:"adMarkers,omitempty"`
-	AdTriggers                     []string `json:"adTriggers,omitempty"`
+	AdTriggers                     []string `json:"adTriggers"`
 	AdsOnDeliveryRestrictions      string   `json:"adsOnDeliveryRestrictions,omitempty"`
 	IncludeIframeOnlyStream        bool     `json:"includeIframeOnlyStream"`
 	ManifestName                   string   `json:"manifestName,omitempty"`
@@ -171,7 +174,7 @@ type CMAFPackage struct {
 
 // DASHPackage is the packaging of a DASH endpoint.
 type DASHPackage struct {
-	AdTriggers                        []string         `json:"adTriggers,omitempty"`
+	AdTriggers                        []string         `json:"adTriggers"`
 	AdsOnDeliveryRestrictions         string           `json:"adsOnDeliveryRestrictions,omitempty"`
 	Encryption                        *DASHEncryption  `json:"encryption,omitempty"`
 	IncludeIframeOnlyStream           bool             `json:"includeIframeOnlyStream"`
@@ -184,7 +187,7 @@ type DASHPackage struct {
 	SegmentDurationSeconds            int              `json:"segmentDurationSeconds,omitempty"`
 	SegmentTemplateFormat             string           `json:"segmentTemplateFormat,omitempty"`
 	StreamSelection                   *StreamSelection `json:"streamSelection,omitempty"`
-	SuggestedPresentationDelaySeconds int              `json:"suggestedPresentationDelaySeconds,omitempty"`
+	SuggestedPresentationDelaySeconds int              `json:"suggestedPresentationDelaySeconds"`
 	UTCTiming                         string           `json:"utcTiming,omitempty"`
 	UTCTimingURI                      string           `json:"utcTimingUri,omitempty"`
 }
