@@ -73,7 +73,6 @@ func ffmpegHLS(t testing.TB, dir string, videoArgs []string, seconds string) (in
 	return init, segments
 }
 
-
 // frameHashes decodes the first stream of kind (v or a) of a file with
 // ffmpeg and returns the hash of every decoded frame, failing on any
 // decoder message.
