@@ -110,3 +110,13 @@ func (c *Cached) drop(match func(string) bool) {
 		}
 	}
 }
+
+// Size asks the backing store when it can tell sizes, else reads the
+// object.
+func (c *Cached) Size(ctx context.Context, key string) (int64, error) {
+	if s, ok := c.backing.(Sizer); ok {
+		return s.Size(ctx, key)
+	}
+	b, err := c.Get(ctx, key)
+	return int64(len(b)), err
+}

@@ -212,3 +212,19 @@ func (f *File) Usage(prefix string) (int64, error) {
 	})
 	return n, err
 }
+
+// Size returns the size of the object under key.
+func (f *File) Size(ctx context.Context, key string) (int64, error) {
+	p, err := f.path(key)
+	if err != nil {
+		return 0, err
+	}
+	info, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: stat %q: %w", key, err)
+	}
+	return info.Size(), nil
+}

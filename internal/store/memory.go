@@ -73,3 +73,14 @@ func (m *Memory) DeletePrefix(ctx context.Context, prefix string) error {
 	m.mu.Unlock()
 	return nil
 }
+
+// Size returns the size of the object under key.
+func (m *Memory) Size(ctx context.Context, key string) (int64, error) {
+	m.mu.RLock()
+	b, ok := m.objs[key]
+	m.mu.RUnlock()
+	if !ok {
+		return 0, ErrNotFound
+	}
+	return int64(len(b)), nil
+}

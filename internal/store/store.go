@@ -59,3 +59,10 @@ func ValidKey(key string) bool {
 	}
 	return true
 }
+
+// Sizer is implemented by stores that can tell an object's size without
+// reading it. The timeline uses it to check, on startup, that every object
+// its index lists is whole.
+type Sizer interface {
+	Size(ctx context.Context, key string) (int64, error)
+}

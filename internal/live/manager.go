@@ -1,0 +1,301 @@
+// Package live keeps every channel's live timeline: its tracks, the CMAF
+// fragments ingest stored, a segment index with deterministic sequence
+// numbers that are persisted and never reused, discontinuities, gaps,
+// program date-time and which of the two inputs is active (DESIGN.md §2).
+// Ingest writes; packagers read immutable snapshots.
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"boxcar/internal/clock"
+	"boxcar/internal/store"
+)
+
+// Options configure a Manager.
+type Options struct {
+	// DataDir holds the timeline index (timeline.db).
+	DataDir string
+	// Store holds media objects.
+	Store  store.Store
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// Registry receives the timeline metrics; nil for none.
+	Registry prometheus.Registerer
+	// FailoverFactor × the ingest target duration of silence makes the
+	// standby input active. Default 1.5.
+	FailoverFactor float64
+	// Retention returns how much media (before the live edge) a channel
+	// must keep. Nil keeps DefaultRetention.
+	Retention func(channelID string) time.Duration
+	// SweepInterval is how often retention runs. Default 10 s.
+	SweepInterval time.Duration
+	// TickInterval is how often slot deadlines and failover are checked.
+	// Default 100 ms.
+	TickInterval time.Duration
+}
+
+// DefaultRetention is kept for channels when Options.Retention is nil.
+const DefaultRetention = 10 * time.Minute
+
+// Manager owns every channel's timeline. It is safe for concurrent use.
+type Manager struct {
+	store          store.Store
+	index          *index
+	clock          clock.Clock
+	log            *slog.Logger
+	metrics        *metrics
+	failoverFactor float64
+	retention      func(string) time.Duration
+	sweepEvery     time.Duration
+	tickEvery      time.Duration
+
+	mu       sync.Mutex
+	channels map[string]*Timeline
+}
+
+// Open opens the timeline index under opts.DataDir and restores every
+// channel's timeline from it. Segments whose media is missing or torn in
+// the store are turned into gaps, so nothing listed is unreadable.
+func Open(ctx context.Context, opts Options) (*Manager, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.FailoverFactor <= 0 {
+		opts.FailoverFactor = 1.5
+	}
+	if opts.SweepInterval <= 0 {
+		opts.SweepInterval = 10 * time.Second
+	}
+	if opts.TickInterval <= 0 {
+		opts.TickInterval = 100 * time.Millisecond
+	}
+	if opts.Retention == nil {
+		opts.Retention = func(string) time.Duration { return DefaultRetention }
+	}
+	ix, err := openIndex(filepath.Join(opts.DataDir, "timeline.db"))
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{
+		store:          opts.Store,
+		index:          ix,
+		clock:          opts.Clock,
+		log:            opts.Logger,
+		failoverFactor: opts.FailoverFactor,
+		retention:      opts.Retention,
+		sweepEvery:     opts.SweepInterval,
+		tickEvery:      opts.TickInterval,
+		channels:       make(map[string]*Timeline),
+	}
+	m.metrics = newMetrics(m)
+	if opts.Registry != nil {
+		if err := m.metrics.register(opts.Registry); err != nil {
+			ix.close()
+			return nil, err
+		}
+	}
+	if err := m.restore(ctx); err != nil {
+		ix.close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// restore rebuilds the timelines from the index.
+func (m *Manager) restore(ctx context.Context) error {
+	recs, err := m.index.load()
+	if err != nil {
+		return err
+	}
+	now := m.clock.Now()
+	for id, rec := range recs {
+		t := newTimeline(m, id)
+		t.st = rec.State
+		if t.st.Inputs == nil {
+			t.st.Inputs = make(map[Input]inputState)
+		}
+		if t.st.NextTrackID < 1 {
+			t.st.NextTrackID = 1
+		}
+		sort.Slice(rec.Tracks, func(a, b int) bool { return rec.Tracks[a].ID < rec.Tracks[b].ID })
+		t.tracks = rec.Tracks
+		segs, repaired := m.verify(ctx, rec.Segments)
+		if len(repaired) > 0 {
+			m.log.Warn("timeline: media missing or torn after restart; listed as gaps", "channel", id, "segments", len(repaired))
+			if err := m.index.replaceSegments(id, repaired); err != nil {
+				return err
+			}
+		}
+		t.segs = segs
+		if n := len(segs); n > 0 {
+			t.st.NextSeq = segs[n-1].Seq + 1
+			t.st.DiscSeq = segs[n-1].DiscSeq
+		}
+		// Runs created for slots that never got published are dropped.
+		k := len(t.st.Runs)
+		for k > 0 && t.st.Runs[k-1].FirstSeq >= t.st.NextSeq {
+			k--
+		}
+		t.st.Runs = t.st.Runs[:k]
+		for i := range segs {
+			for _, f := range segs[i].Frags {
+				t.bytes += int64(f.Size)
+				t.lastSeen[f.Track] = segs[i].Seq
+			}
+		}
+		// A restarted origin gives inputs a fresh failover clock.
+		for i, in := range t.st.Inputs {
+			in.LastDelivery = time.Time{}
+			t.st.Inputs[i] = in
+		}
+		t.publishSnapshot(now)
+		m.channels[id] = t
+	}
+	return nil
+}
+
+// verify checks that every fragment of segs is whole in the store. It
+// returns the segments with unreadable fragments removed (a segment left
+// without fragments becomes a gap) and the segments it changed.
+func (m *Manager) verify(ctx context.Context, segs []Segment) (out, changed []Segment) {
+	sizer, _ := m.store.(store.Sizer)
+	for _, s := range segs {
+		if sizer == nil || len(s.Frags) == 0 {
+			out = append(out, s)
+			continue
+		}
+		kept := s.Frags[:0:0]
+		for _, f := range s.Frags {
+			n, err := sizer.Size(ctx, f.StoreKey)
+			if err == nil && n == int64(f.Size) {
+				kept = append(kept, f)
+			}
+		}
+		if len(kept) != len(s.Frags) {
+			s.Frags = kept
+			s.Gap = len(kept) == 0
+			changed = append(changed, s)
+		}
+		out = append(out, s)
+	}
+	return out, changed
+}
+
+// Timeline returns the channel's timeline, creating an empty one.
+func (m *Manager) Timeline(channelID string) *Timeline {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.channels[channelID]
+	if !ok {
+		t = newTimeline(m, channelID)
+		m.channels[channelID] = t
+	}
+	return t
+}
+
+// Lookup returns the channel's timeline if it has one.
+func (m *Manager) Lookup(channelID string) (*Timeline, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.channels[channelID]
+	return t, ok
+}
+
+// Channels returns the ids of every channel with a timeline.
+func (m *Manager) Channels() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ids := make([]string, 0, len(m.channels))
+	for id := range m.channels {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func (m *Manager) timelines() []*Timeline {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ts := make([]*Timeline, 0, len(m.channels))
+	for _, t := range m.channels {
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// DeleteChannel removes a channel's timeline, index and media.
+func (m *Manager) DeleteChannel(ctx context.Context, channelID string) error {
+	m.mu.Lock()
+	t, ok := m.channels[channelID]
+	delete(m.channels, channelID)
+	m.mu.Unlock()
+	if ok {
+		t.mu.Lock()
+		t.deleted = true
+		t.mu.Unlock()
+	}
+	m.metrics.forget(channelID)
+	if err := m.index.deleteChannel(channelID); err != nil {
+		return err
+	}
+	if err := m.store.DeletePrefix(ctx, "media/"+channelID+"/"); err != nil {
+		return fmt.Errorf("live: delete media of %q: %w", channelID, err)
+	}
+	return nil
+}
+
+// Run publishes slots whose grace period ended, fails channels over to
+// their standby input and enforces retention, until ctx ends.
+func (m *Manager) Run(ctx context.Context) error {
+	nextSweep := m.clock.Now().Add(m.sweepEvery)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-m.clock.After(m.tickEvery):
+		}
+		now := m.clock.Now()
+		m.Tick(ctx, now)
+		if !now.Before(nextSweep) {
+			nextSweep = now.Add(m.sweepEvery)
+			if err := m.Sweep(ctx); err != nil {
+				m.log.Error("retention sweep", "err", err)
+			}
+		}
+	}
+}
+
+// Tick runs deadline and failover checks of every channel at now. Run
+// calls it; tests call it with a fake clock.
+func (m *Manager) Tick(ctx context.Context, now time.Time) {
+	for _, t := range m.timelines() {
+		t.tick(ctx, now)
+	}
+}
+
+// Sweep enforces retention on every channel once.
+func (m *Manager) Sweep(ctx context.Context) error {
+	var errs []error
+	for _, t := range m.timelines() {
+		if err := t.trim(ctx, m.retention(t.id)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close closes the timeline index.
+func (m *Manager) Close() error { return m.index.close() }
