@@ -112,9 +112,9 @@ type Timeline struct {
 	// publishedHere counts slots published since this process started.
 	publishedHere int
 	standby       []*IngestSegment // recent segments of the standby input
-	bytes    int64            // media bytes in the window
-	version  uint64
-	deleted  bool
+	bytes         int64            // media bytes in the window
+	version       uint64
+	deleted       bool
 	// lastFrag is the wall time of each track's newest fragment.
 	lastFrag map[int]time.Time
 }
@@ -151,12 +151,12 @@ func (s *slot) has(track int) bool {
 
 func newTimeline(m *Manager, id string) *Timeline {
 	t := &Timeline{
-		id:       id,
-		m:        m,
+		id:            id,
+		m:             m,
 		lastSeen:      make(map[int]uint64),
 		renditionSeen: make(map[string]uint64),
 		lastFrag:      make(map[int]time.Time),
-		st:       channelState{NextTrackID: 1, NextSeq: 1, Inputs: make(map[Input]inputState)},
+		st:            channelState{NextTrackID: 1, NextSeq: 1, Inputs: make(map[Input]inputState)},
 	}
 	ch := make(chan struct{})
 	t.changed.Store(&ch)

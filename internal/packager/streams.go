@@ -180,7 +180,7 @@ func measure(s *live.Snapshot, tr *live.Track, groups []Group) *Stream {
 // plus PES headers, AUDs and parameter sets per sample and PAT/PMT/PCR per
 // segment.
 func TSBits(cmafBits float64, samples int, seconds float64) float64 {
-	const perSample = 8 * 24  // PES header + AUD + adaptation field share
+	const perSample = 8 * 24       // PES header + AUD + adaptation field share
 	const perSecond = 8 * 188 * 12 // PAT/PMT per segment and PCR packets
 	return cmafBits*188/184 + float64(samples)*perSample + seconds*perSecond
 }
