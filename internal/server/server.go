@@ -1,0 +1,183 @@
+// Package server is Boxcar's composition root: it builds every component
+// from the configuration, owns the listener and every goroutine, and drains
+// cleanly on shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+
+	"boxcar/internal/clock"
+	"boxcar/internal/config"
+	"boxcar/internal/configstore"
+)
+
+// Options are the parts of a server that do not come from the
+// configuration.
+type Options struct {
+	Version   string
+	LogOutput io.Writer   // process log; default os.Stderr
+	Clock     clock.Clock // default the real clock
+}
+
+// Server is a running Boxcar process.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	registry *prometheus.Registry
+	clock    clock.Clock
+	listener net.Listener
+	http     *http.Server
+	closers  []func() error
+	runners  []func(context.Context) error
+	ready    chan struct{}
+}
+
+// New builds every component and opens the listener. The caller must call
+// Run, which also releases everything New opened.
+func New(cfg config.Config, opts Options) (s *Server, err error) {
+	if opts.LogOutput == nil {
+		opts.LogOutput = os.Stderr
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	s = &Server{cfg: cfg, clock: opts.Clock, registry: prometheus.NewRegistry(), ready: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	s.log = newLogger(cfg.Log, opts.LogOutput)
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("server: listen on %s: %w", cfg.Listen, err)
+	}
+	s.closers = append(s.closers, func() error { ln.Close(); return nil })
+	s.listener = ln
+	s.cfg.PublicURL = resolvePublicURL(cfg.PublicURL, ln.Addr())
+
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("server: create data dir: %w", err)
+	}
+	cs, err := configstore.OpenBolt(filepath.Join(cfg.DataDir, "config.db"))
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, cs.Close)
+
+	mux := http.NewServeMux()
+	if err := s.routes(mux, cs, opts); err != nil {
+		return nil, err
+	}
+	s.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	return s, nil
+}
+
+// resolvePublicURL replaces a port of 0 (an ephemeral listener) with the
+// port actually bound.
+func resolvePublicURL(public string, addr net.Addr) string {
+	u, err := url.Parse(public)
+	if err != nil || u.Port() != "0" {
+		return public
+	}
+	_, port, _ := net.SplitHostPort(addr.String())
+	u.Host = net.JoinHostPort(u.Hostname(), port)
+	return u.String()
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.listener.Addr() }
+
+// PublicURL is the base URL the server advertises.
+func (s *Server) PublicURL() string { return s.cfg.PublicURL }
+
+// Registry is the server's metrics registry.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+// Run serves until ctx ends, then lets in-flight requests finish (bounded
+// by the shutdown timeout), stops every component and closes the stores.
+func (s *Server) Run(ctx context.Context) error {
+	defer s.close()
+	if s.cfg.Auth.InsecureNoAuth {
+		s.log.Warn("API AUTHENTICATION IS OFF (--insecure-no-auth): anyone who can reach this port can change channels and endpoints; use only on a local machine")
+	}
+	s.log.Info("boxcar listening", "addr", s.listener.Addr().String(), "public_url", s.cfg.PublicURL, "data_dir", s.cfg.DataDir)
+
+	g, gctx := errgroup.WithContext(ctx)
+	compCtx, stopComponents := context.WithCancel(context.Background())
+	defer stopComponents()
+	for _, r := range s.runners {
+		g.Go(func() error {
+			err := r(compCtx)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return err
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		close(s.ready)
+		if err := s.http.Serve(s.listener); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("server: serve: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		s.log.Info("shutting down: draining in-flight requests", "timeout", s.cfg.ShutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+		defer cancel()
+		err := s.http.Shutdown(sctx)
+		if err != nil {
+			s.http.Close()
+		}
+		stopComponents()
+		return nil
+	})
+	err := g.Wait()
+	s.log.Info("stopped")
+	return err
+}
+
+// Ready is closed once the server accepts requests.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+func (s *Server) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		if err := s.closers[i](); err != nil {
+			s.log.Error("close", "err", err)
+		}
+	}
+	s.closers = nil
+}
+
+func newLogger(c config.LogConfig, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
