@@ -243,7 +243,9 @@ func (a *API) op(name string, mutating bool, fn handlerFunc) http.Handler {
 		h := w.Header()
 		h.Set("x-amzn-RequestId", requestID)
 		setCORS(h)
-		c := &call{r: r}
+		// Until the handler names the resource (refused calls never get
+		// that far) the audit line names the request path.
+		c := &call{r: r, resource: r.URL.EscapedPath()}
 		status, resp, err := a.serve(r.Context(), w, c, need, fn)
 		if err != nil {
 			apiErr, internal := asAPIError(err, requestID)
