@@ -1,0 +1,305 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"boxcar/internal/clock"
+	"boxcar/internal/config"
+	"boxcar/internal/configstore"
+	"boxcar/internal/live"
+	"boxcar/internal/store"
+)
+
+// channelMap is an in-memory Channels.
+type channelMap struct {
+	mu sync.Mutex
+	m  map[string]*configstore.Channel
+}
+
+func (c *channelMap) Channel(ctx context.Context, id string) (*configstore.Channel, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch, ok := c.m[id]
+	if !ok {
+		return nil, fmt.Errorf("channel %q: %w", id, configstore.ErrNotFound)
+	}
+	cp := *ch
+	cp.HLSIngest.IngestEndpoints = append([]configstore.IngestEndpoint(nil), ch.HLSIngest.IngestEndpoints...)
+	return &cp, nil
+}
+
+// setPassword rotates an ingest endpoint's password.
+func (c *channelMap) setPassword(ch string, idx int, pass string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[ch].HLSIngest.IngestEndpoints[idx].Password = pass
+}
+
+// env is a Handler behind an httptest server with one channel "ch1" whose
+// ingest endpoints are "ep1" (user1/pass1) and "ep2" (user2/pass2).
+type env struct {
+	t        *testing.T
+	channels *channelMap
+	timeline *live.Manager
+	handler  *Handler
+	srv      *httptest.Server
+	reg      *prometheus.Registry
+	logs     *lockedBuffer
+	access   *lockedBuffer
+	clock    clock.Clock
+	store    store.Store
+}
+
+type envOptions struct {
+	clock    clock.Clock
+	cfg      config.IngestConfig
+	fileStor bool // store.File instead of memory
+	store    store.Store
+	run      bool // run the manager and the handler in the background
+}
+
+func newEnv(t *testing.T, o envOptions) *env {
+	t.Helper()
+	if o.clock == nil {
+		o.clock = clock.Real{}
+	}
+	e := &env{t: t, clock: o.clock, reg: prometheus.NewRegistry(), logs: &lockedBuffer{}, access: &lockedBuffer{}}
+	e.channels = &channelMap{m: map[string]*configstore.Channel{
+		"ch1": {ID: "ch1", HLSIngest: configstore.HLSIngest{IngestEndpoints: []configstore.IngestEndpoint{
+			{ID: "ep1", Username: "user1", Password: "pass1"},
+			{ID: "ep2", Username: "user2", Password: "pass2"},
+		}}},
+	}}
+	dir := t.TempDir()
+	st := o.store
+	if st == nil {
+		if o.fileStor {
+			f, err := store.NewFile(dir + "/media")
+			if err != nil {
+				t.Fatal(err)
+			}
+			st = f
+		} else {
+			st = store.NewMemory()
+		}
+	}
+	e.store = st
+	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	m, err := live.Open(context.Background(), live.Options{DataDir: dir, Store: st, Clock: o.clock, Logger: logger, TickInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	e.timeline = m
+	h, err := New(Options{Channels: e.channels, Timelines: m, Config: o.cfg, Clock: o.clock, Logger: logger, Registry: e.reg, AccessLog: e.access})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.handler = h
+	// Routed by hand: a ServeMux would redirect uncleaned paths before
+	// the handler sees them.
+	status := h.Status()
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/boxcar/v1/channels/") {
+			status.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(e.srv.Close)
+	if o.run {
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); m.Run(ctx) }()
+		go func() { defer wg.Done(); h.Run(ctx) }()
+		t.Cleanup(func() { cancel(); wg.Wait() })
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", e.logs.String())
+		}
+	})
+	return e
+}
+
+// url is the ingest URL of name on endpoint ep of ch1.
+func (e *env) url(ep, name string) string { return e.srv.URL + Prefix + "ch1/" + ep + "/" + name }
+
+// put PUTs body with Basic credentials of ep and returns the status and
+// response body.
+func (e *env) put(ep, name string, body []byte) (int, string) {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, e.url(ep, name), bytes.NewReader(body))
+	e.basic(req, ep)
+	return e.do(req)
+}
+
+func (e *env) basic(req *http.Request, ep string) {
+	switch ep {
+	case "ep1":
+		req.SetBasicAuth("user1", "pass1")
+	case "ep2":
+		req.SetBasicAuth("user2", "pass2")
+	}
+}
+
+func (e *env) do(req *http.Request) (int, string) {
+	e.t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// mustPut PUTs and fails the test unless the answer is 201 or 204.
+func (e *env) mustPut(ep, name string, body []byte) {
+	e.t.Helper()
+	code, msg := e.put(ep, name, body)
+	if code != http.StatusCreated && code != http.StatusNoContent {
+		e.t.Fatalf("PUT %s: got %d %q, want 201 or 204", name, code, msg)
+	}
+}
+
+// counter reads a counter of the ingest registry.
+func (e *env) counter(name string, labels ...string) float64 {
+	e.t.Helper()
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			for i := 0; i+1 < len(labels); i += 2 {
+				found := false
+				for _, lp := range m.GetLabel() {
+					if lp.GetName() == labels[i] && lp.GetValue() == labels[i+1] {
+						found = true
+					}
+				}
+				if !found {
+					continue next
+				}
+			}
+			sum += m.GetCounter().GetValue()
+		}
+	}
+	return sum
+}
+
+// testIngestConfig has small limits so tests can exceed them cheaply.
+func testIngestConfig() config.IngestConfig {
+	return config.IngestConfig{
+		MaxSegmentBytes:    4 << 20,
+		MaxPlaylistBytes:   64 << 10,
+		BodyTimeout:        2 * time.Second,
+		MaxConnsPerChannel: 8,
+	}
+}
+
+// lockedBuffer is a concurrency-safe bytes.Buffer.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// digestClient answers Digest challenges the way RFC 7616 clients do.
+type digestClient struct {
+	user, pass string
+	alg        string // "MD5" or "SHA-256"
+	realm      string
+	nonce      string
+	opaque     string
+	nc         int
+}
+
+// challenge picks the client's algorithm from a 401's WWW-Authenticate
+// headers and reports whether it was marked stale.
+func (d *digestClient) challenge(t *testing.T, resp *http.Response) (stale bool) {
+	t.Helper()
+	for _, v := range resp.Header.Values("WWW-Authenticate") {
+		scheme, rest, _ := strings.Cut(v, " ")
+		if scheme != "Digest" {
+			continue
+		}
+		p, ok := parseAuthParams(rest)
+		if !ok {
+			t.Fatalf("challenge %q does not parse", v)
+		}
+		if p["algorithm"] != d.alg {
+			continue
+		}
+		if p["qop"] != "auth" {
+			t.Fatalf("challenge %q: qop %q, want auth", v, p["qop"])
+		}
+		d.realm, d.nonce, d.opaque, d.nc = p["realm"], p["nonce"], p["opaque"], 0
+		return p["stale"] == "true"
+	}
+	t.Fatalf("no Digest %s challenge in %q", d.alg, resp.Header.Values("WWW-Authenticate"))
+	return false
+}
+
+// authorize sets the Authorization header of req with the next nonce count.
+func (d *digestClient) authorize(req *http.Request) {
+	d.nc++
+	d.authorizeNC(req, d.nc)
+}
+
+func (d *digestClient) authorizeNC(req *http.Request, nc int) {
+	var newHash func() hash.Hash = md5.New
+	if d.alg == "SHA-256" {
+		newHash = sha256.New
+	}
+	h := func(s string) string {
+		x := newHash()
+		x.Write([]byte(s))
+		return hex.EncodeToString(x.Sum(nil))
+	}
+	var cb [8]byte
+	rand.Read(cb[:])
+	cnonce := hex.EncodeToString(cb[:])
+	uri := req.URL.RequestURI()
+	ncs := fmt.Sprintf("%08x", nc)
+	ha1 := h(d.user + ":" + d.realm + ":" + d.pass)
+	ha2 := h(req.Method + ":" + uri)
+	resp := h(ha1 + ":" + d.nonce + ":" + ncs + ":" + cnonce + ":auth:" + ha2)
+	req.Header.Set("Authorization", fmt.Sprintf(`Digest username=%q, realm=%q, nonce=%q, uri=%q, algorithm=%s, qop=auth, nc=%s, cnonce=%q, response=%q, opaque=%q`,
+		d.user, d.realm, d.nonce, uri, d.alg, ncs, cnonce, resp, d.opaque))
+}

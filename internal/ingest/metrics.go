@@ -1,0 +1,82 @@
+package ingest
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Reasons an upload or a listed segment was skipped, the values of the
+// reason label of boxcar_ingest_uploads_skipped_total.
+const (
+	reasonTruncated    = "truncated"     // client cut the body short
+	reasonTooLarge     = "too_large"     // body over the named limit
+	reasonTimeout      = "timeout"       // body did not arrive in time
+	reasonUnsupported  = "unsupported"   // neither MPEG-TS nor fMP4 (nor WebVTT)
+	reasonDemux        = "demux_error"   // listed segment did not parse
+	reasonMissing      = "missing"       // listed segment never arrived
+	reasonNoInit       = "no_init"       // fMP4 fragment without its init
+	reasonEncrypted    = "encrypted"     // encrypted input
+	reasonCodecChanged = "codec_changed" // a track changed codec
+	reasonNoMedia      = "no_media"      // segment without samples
+	reasonExpired      = "expired"       // uploaded, never listed
+	reasonEvicted      = "evicted"       // held-bytes bound reached
+	reasonBusy         = "busy"          // too many concurrent requests
+	reasonStore        = "store_error"   // the timeline could not store it
+	reasonBadPlaylist  = "bad_playlist"  // playlist did not parse
+)
+
+// metrics are the ingest Prometheus metrics. Labels are bounded: channel
+// and ingest endpoint ids only of configured channels ("" otherwise).
+type metrics struct {
+	bytes    *prometheus.CounterVec
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	segments *prometheus.CounterVec
+	skipped  *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	return &metrics{
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxcar_ingress_bytes_total",
+			Help: "Request body bytes received on ingest.",
+		}, []string{"channel", "ingest_endpoint"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxcar_ingress_requests_total",
+			Help: "Ingest requests by status code class.",
+		}, []string{"channel", "ingest_endpoint", "code_class"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "boxcar_ingress_request_duration_seconds",
+			Help:    "Time to serve an ingest request, body upload included.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"channel"}),
+		segments: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxcar_ingest_segments_total",
+			Help: "Listed ingest segments handed to the timeline, by outcome (accepted, duplicate, standby, late, skipped).",
+		}, []string{"channel", "outcome"}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxcar_ingest_uploads_skipped_total",
+			Help: "Uploads rejected and listed segments skipped, by reason.",
+		}, []string{"channel", "reason"}),
+	}
+}
+
+func (m *metrics) register(r prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{m.bytes, m.requests, m.duration, m.segments, m.skipped} {
+		if err := r.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func codeClass(code int) string {
+	switch {
+	case code >= 500:
+		return "5xx"
+	case code >= 400:
+		return "4xx"
+	case code >= 300:
+		return "3xx"
+	}
+	return "2xx"
+}
