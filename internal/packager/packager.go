@@ -20,6 +20,11 @@ import (
 var (
 	// ErrNotFound: no such object, or it is outside the window (404).
 	ErrNotFound = errors.New("packager: not found")
+	// ErrEncryptionUnsupported: the endpoint asks for encrypted output,
+	// which Boxcar does not produce yet (501). Packagers return it for
+	// every object of such an endpoint and never serve clear media in its
+	// place.
+	ErrEncryptionUnsupported = errors.New("packager: encrypted output is not supported yet; remove the endpoint's encryption settings to serve it in the clear")
 )
 
 // BadRequestError is a malformed request (400).
