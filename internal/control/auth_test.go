@@ -193,7 +193,7 @@ func TestProtect(t *testing.T) {
 
 	for _, tc := range []struct {
 		key, secret, method, path, body string
-		want                             int
+		want                            int
 	}{
 		{readKey, readSecret, "GET", "/status", "", 200},
 		{adminKey, adminSecret, "GET", "/status", "", 200},
