@@ -305,8 +305,9 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, req *request,
 	}
 	rc := http.NewResponseController(w)
 	// Errors mean the connection cannot take deadlines (a test recorder):
-	// then only the server's own timeouts apply.
-	_ = rc.SetReadDeadline(h.clock.Now().Add(h.cfg.BodyTimeout))
+	// then only the server's own timeouts apply. Connection deadlines are
+	// wall-clock by nature, so not the injected clock.
+	_ = rc.SetReadDeadline(time.Now().Add(h.cfg.BodyTimeout))
 	defer rc.SetReadDeadline(time.Time{})
 
 	var buf bytes.Buffer

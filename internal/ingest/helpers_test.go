@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
 	"encoding/hex"
 	"fmt"
 	"hash"
@@ -65,6 +66,9 @@ type env struct {
 	access   *lockedBuffer
 	clock    clock.Clock
 	store    store.Store
+
+	tapMu     sync.Mutex
+	playlists map[string][]byte // "ep/name" → last body
 }
 
 type envOptions struct {
@@ -73,6 +77,7 @@ type envOptions struct {
 	fileStor bool // store.File instead of memory
 	store    store.Store
 	run      bool // run the manager and the handler in the background
+	tap      bool // keep the last body of every playlist PUT
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -116,10 +121,23 @@ func newEnv(t *testing.T, o envOptions) *env {
 	// Routed by hand: a ServeMux would redirect uncleaned paths before
 	// the handler sees them.
 	status := h.Status()
+	e.playlists = make(map[string][]byte)
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/boxcar/v1/channels/") {
 			status.ServeHTTP(w, r)
 			return
+		}
+		if o.tap && r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, ".m3u8") {
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, "tap: "+err.Error(), http.StatusBadRequest)
+				return
+			}
+			key := strings.TrimPrefix(r.URL.Path, Prefix+"ch1/")
+			e.tapMu.Lock()
+			e.playlists[key] = b
+			e.tapMu.Unlock()
+			r.Body = io.NopCloser(bytes.NewReader(b))
 		}
 		h.ServeHTTP(w, r)
 	}))
@@ -138,6 +156,41 @@ func newEnv(t *testing.T, o envOptions) *env {
 		}
 	})
 	return e
+}
+
+// lastPlaylist is the last body PUT under name on endpoint ep1.
+func (e *env) lastPlaylist(name string) []byte {
+	e.tapMu.Lock()
+	defer e.tapMu.Unlock()
+	return e.playlists["ep1/"+name]
+}
+
+// checkAccessLog checks every access-log line is JSON with MediaPackage's
+// fields and no credentials.
+func (e *env) checkAccessLog() {
+	e.t.Helper()
+	lines := strings.Split(strings.TrimSpace(e.access.String()), "\n")
+	if len(lines) == 0 || lines[0] == "" {
+		e.t.Fatal("no access-log lines")
+	}
+	fields := []string{"timestamp", "clientIp", "processingTime", "statusCode", "receivedBytes", "sentBytes",
+		"method", "request", "protocol", "userAgent", "channelId", "ingestEndpointId", "requestId"}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			e.t.Fatalf("access log line %q: %v", l, err)
+		}
+		for _, f := range fields {
+			if _, ok := m[f]; !ok {
+				e.t.Fatalf("access log line %q lacks %s", l, f)
+			}
+		}
+		for _, secret := range []string{"pass1", "pass2", "Basic ", "Digest "} {
+			if strings.Contains(l, secret) {
+				e.t.Fatalf("access log line %q contains %q", l, secret)
+			}
+		}
+	}
 }
 
 // url is the ingest URL of name on endpoint ep of ch1.

@@ -66,11 +66,35 @@ type mediaSegment struct {
 // ingest endpoint without extension. Entries whose URI leaves the ingest
 // endpoint are ignored.
 func (h *Handler) renditions(t target, name string, m *multivariantPlaylist) []live.Rendition {
+	audio := make(map[string]*alternative)
+	for i := range m.media {
+		if nm, ok := resolve(t, name, m.media[i].uri); ok {
+			audio[nm] = &m.media[i]
+		}
+	}
 	var rs []live.Rendition
 	seen := make(map[string]bool)
+	addAudio := func(nm string, a *alternative) {
+		seen[nm] = true
+		rs = append(rs, live.Rendition{
+			Name:       renditionName(nm),
+			Audio:      true,
+			GroupID:    a.groupID,
+			Language:   a.language,
+			Label:      a.name,
+			Default:    a.isDefault,
+			Autoselect: a.autoselect,
+		})
+	}
 	for _, v := range m.variants {
 		nm, ok := resolve(t, name, v.uri)
 		if !ok || seen[nm] {
+			continue
+		}
+		if a := audio[nm]; a != nil {
+			// An audio-only variant that is also its group's rendition
+			// (ffmpeg's -var_stream_map "a:0,agroup:…" writes both).
+			addAudio(nm, a)
 			continue
 		}
 		seen[nm] = true
@@ -85,21 +109,10 @@ func (h *Handler) renditions(t target, name string, m *multivariantPlaylist) []l
 			AudioGroup:       v.audio,
 		})
 	}
-	for _, a := range m.media {
-		nm, ok := resolve(t, name, a.uri)
-		if !ok || seen[nm] {
-			continue
+	for i := range m.media {
+		if nm, ok := resolve(t, name, m.media[i].uri); ok && !seen[nm] {
+			addAudio(nm, &m.media[i])
 		}
-		seen[nm] = true
-		rs = append(rs, live.Rendition{
-			Name:       renditionName(nm),
-			Audio:      true,
-			GroupID:    a.groupID,
-			Language:   a.language,
-			Label:      a.name,
-			Default:    a.isDefault,
-			Autoselect: a.autoselect,
-		})
 	}
 	return rs
 }
