@@ -1,0 +1,62 @@
+package ts
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// dmxSCTE35TableID is the table_id of splice_info_section (SCTE 35 §9.6).
+const dmxSCTE35TableID = 0xfc
+
+// dmxDataState collects the units of one data stream.
+type dmxDataState struct {
+	stream DataStream
+	clock  *dmxClock
+	err    error
+}
+
+// section takes one complete section from an SCTE-35 PID. arrival is the
+// raw PTS of the last PES started on the reference stream, -1 if none.
+func (ds *dmxDataState) section(sec []byte, arrival int64) {
+	if sec[0] != dmxSCTE35TableID || dmxCRC32(sec) != 0 {
+		ds.stream.Dropped++
+		return
+	}
+	pts := int64(-1)
+	if arrival >= 0 {
+		pts = ds.clock.peek(uint64(arrival))
+	}
+	ds.add(pts, sec)
+}
+
+func (ds *dmxDataState) add(pts int64, b []byte) {
+	if len(ds.stream.Units) == MaxDataUnits {
+		if ds.err == nil {
+			ds.err = fmt.Errorf("more than %d data units: %w", MaxDataUnits, ErrTooLarge)
+		}
+		return
+	}
+	ds.stream.Units = append(ds.stream.Units, DataUnit{PTS: pts, Data: bytes.Clone(b)})
+}
+
+func (ds *dmxDataState) pes(h dmxPESHeader, payload []byte) error {
+	pts := int64(-1)
+	if h.hasPTS {
+		pts, _ = ds.clock.pesTimes(h)
+	}
+	ds.add(pts, payload)
+	return ds.err
+}
+
+// raw takes a payload unit that is not a PES packet (DataOther only).
+func (ds *dmxDataState) raw(unit []byte) bool {
+	if ds.stream.Kind != DataOther {
+		return false
+	}
+	ds.add(-1, unit)
+	return true
+}
+
+func (ds *dmxDataState) lost(bool) {}
+
+func (ds *dmxDataState) finish() error { return ds.err }

@@ -1,0 +1,302 @@
+package ts
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+
+	"boxcar/internal/media"
+	"boxcar/internal/media/codec"
+)
+
+// H.264 (ITU-T H.264 Table 7-1) and H.265 (ITU-T H.265 Table 7-1) NAL
+// unit types the demuxer acts on.
+const (
+	dmxH264IDR      = 5
+	dmxH264SPS      = 7
+	dmxH264PPS      = 8
+	dmxH264AUD      = 9
+	dmxH264Filler   = 12
+	dmxH264SPSExt   = 13
+	dmxH265IRAPMin  = 16
+	dmxH265IRAPMax  = 23
+	dmxH265VCLMax   = 31
+	dmxH265VPS      = 32
+	dmxH265SPS      = 33
+	dmxH265PPS      = 34
+	dmxH265AUD      = 35
+	dmxH265Filler   = 38
+	dmxNALUHdrH264  = 1
+	dmxNALUHdrH265  = 2
+	dmxMaxPTSOffset = math.MaxInt32
+)
+
+// dmxAU is a video access unit being assembled from one or more PES
+// packets (the first with a PTS, continuations without).
+type dmxAU struct {
+	active   bool
+	pts, dts int64
+	data     []byte // AVCC: 4-byte length + NAL unit, for the NAL units kept
+	nalus    int
+	vcl      bool
+	sync     bool
+	vps      [][]byte
+	sps      [][]byte
+	pps      [][]byte
+}
+
+// dmxVideo turns the PES packets of an H.264 or H.265 stream into samples.
+type dmxVideo struct {
+	track *Track
+	clock *dmxClock
+	codec media.Codec
+
+	au dmxAU
+	// carry holds the AVCC data and parameter sets of a PES without slices
+	// (an encoder that sends parameter sets or SEI in their own PES), to be
+	// prepended to the next access unit.
+	carry dmxAU
+
+	err       error // a limit hit while flushing from lost
+	cfg       int   // index of the configuration in force: -1 none yet, 0 Info, i>0 Changes[i-1]
+	frameRate float64
+}
+
+func newDmxVideo(t *Track, c *dmxClock) *dmxVideo {
+	return &dmxVideo{track: t, clock: c, codec: t.Info.Codec, cfg: -1}
+}
+
+func (v *dmxVideo) lost(startsUnit bool) {
+	if startsUnit {
+		// The access unit in progress ended before the lost PES.
+		if err := v.flush(); err != nil {
+			v.err = err
+		}
+	}
+	v.au = dmxAU{}
+	v.carry = dmxAU{}
+}
+
+func (v *dmxVideo) pes(h dmxPESHeader, payload []byte) error {
+	if v.err != nil {
+		return v.err
+	}
+	if h.hasPTS {
+		if err := v.flush(); err != nil {
+			return err
+		}
+		pts, dts := v.clock.pesTimes(h)
+		v.au = dmxAU{active: true, pts: pts, dts: dts}
+		if v.carry.active {
+			v.au.data, v.au.nalus = v.carry.data, v.carry.nalus
+			v.au.vps, v.au.sps, v.au.pps = v.carry.vps, v.carry.sps, v.carry.pps
+			v.carry = dmxAU{}
+		}
+		if v.au.data == nil {
+			v.au.data = make([]byte, 0, len(payload)+len(payload)/16+16)
+		}
+	} else if !v.au.active {
+		// A continuation of an access unit we do not have: it can not be timed.
+		v.track.Dropped++
+		return nil
+	}
+	if !v.addNALUs(payload) {
+		v.track.Dropped++
+		v.au = dmxAU{}
+	}
+	return nil
+}
+
+// addNALUs appends the NAL units of an Annex B payload to the access unit.
+// It returns false when the payload is corrupt.
+func (v *dmxVideo) addNALUs(payload []byte) bool {
+	au := &v.au
+	for n := range codec.AnnexBNALUs(payload) {
+		if n[0]&0x80 != 0 {
+			return false // forbidden_zero_bit
+		}
+		var typ byte
+		var ps *[][]byte
+		keep := true
+		if v.codec == media.CodecH264 {
+			typ = n[0] & 0x1f
+			switch typ {
+			case dmxH264SPS:
+				ps, keep = &au.sps, false
+			case dmxH264PPS:
+				ps, keep = &au.pps, false
+			case dmxH264AUD, dmxH264Filler, dmxH264SPSExt:
+				keep = false
+			case 1, 2, 3, 4, dmxH264IDR:
+				au.vcl = true
+				au.sync = au.sync || typ == dmxH264IDR
+			}
+		} else {
+			if len(n) < dmxNALUHdrH265 {
+				return false
+			}
+			typ = n[0] >> 1 & 0x3f
+			switch {
+			case typ == dmxH265VPS:
+				ps, keep = &au.vps, false
+			case typ == dmxH265SPS:
+				ps, keep = &au.sps, false
+			case typ == dmxH265PPS:
+				ps, keep = &au.pps, false
+			case typ == dmxH265AUD || typ == dmxH265Filler:
+				keep = false
+			case typ <= dmxH265VCLMax:
+				au.vcl = true
+				au.sync = au.sync || typ >= dmxH265IRAPMin && typ <= dmxH265IRAPMax
+			}
+		}
+		if ps != nil {
+			if len(*ps) == MaxParameterSets {
+				return false
+			}
+			if !slices.ContainsFunc(*ps, func(p []byte) bool { return bytes.Equal(p, n) }) {
+				*ps = append(*ps, bytes.Clone(n))
+			}
+		}
+		if !keep {
+			continue
+		}
+		au.nalus++
+		if au.nalus > MaxNALUsPerSample {
+			return false
+		}
+		au.data = binary.BigEndian.AppendUint32(au.data, uint32(len(n)))
+		au.data = append(au.data, n...)
+	}
+	return true
+}
+
+// flush turns the access unit in progress into a sample.
+func (v *dmxVideo) flush() error {
+	au := v.au
+	v.au = dmxAU{}
+	if !au.active {
+		return nil
+	}
+	if !au.vcl {
+		// No slices: keep parameter sets and SEI for the next access unit.
+		if len(au.data) > 0 || len(au.sps)+len(au.pps)+len(au.vps) > 0 {
+			au.active = true
+			v.carry = au
+		}
+		return nil
+	}
+	if !v.applyConfig(&au) {
+		v.track.Dropped++
+		return nil
+	}
+	off := au.pts - au.dts
+	if off < math.MinInt32 || off > dmxMaxPTSOffset {
+		v.track.Dropped++
+		return nil
+	}
+	if len(v.track.Samples) == MaxSamplesPerTrack {
+		return fmt.Errorf("more than %d samples: %w", MaxSamplesPerTrack, ErrTooLarge)
+	}
+	v.track.Samples = append(v.track.Samples, media.Sample{
+		DTS:       au.dts,
+		PTSOffset: int32(off),
+		Sync:      au.sync,
+		Data:      au.data,
+	})
+	return nil
+}
+
+// applyConfig merges the parameter sets of an access unit into the track
+// configuration, recording a ConfigChange when they differ from the ones in
+// force. It returns false when a new SPS can not be parsed.
+func (v *dmxVideo) applyConfig(au *dmxAU) bool {
+	if len(au.sps)+len(au.pps)+len(au.vps) == 0 {
+		return true
+	}
+	var cur *media.TrackInfo
+	switch {
+	case v.cfg == 0:
+		cur = &v.track.Info
+	case v.cfg > 0:
+		cur = &v.track.Changes[v.cfg-1].Info
+	}
+	next := v.track.Info
+	if cur != nil {
+		next = *cur
+	}
+	changed := false
+	merge := func(dst *[][]byte, src [][]byte) {
+		if len(src) == 0 || dmxEqualSets(*dst, src) {
+			return
+		}
+		if len(*dst) > 0 {
+			changed = true
+		}
+		*dst = src
+	}
+	merge(&next.VPS, au.vps)
+	merge(&next.SPS, au.sps)
+	merge(&next.PPS, au.pps)
+	if len(au.sps) > 0 && (cur == nil || !dmxEqualSets(cur.SPS, next.SPS) || cur.Width == 0) {
+		w, h, fr, err := codec.VideoInfo(v.codec, next.SPS[0])
+		if err != nil {
+			return false
+		}
+		next.Width, next.Height = w, h
+		v.frameRate = fr
+	}
+	switch {
+	case cur == nil:
+		v.track.Info = next
+		v.cfg = 0
+	case changed && len(v.track.Samples) > 0:
+		v.track.Changes = append(v.track.Changes, ConfigChange{Index: len(v.track.Samples), Info: next})
+		v.cfg = len(v.track.Changes)
+	default:
+		*cur = next
+	}
+	return true
+}
+
+// dmxEqualSets reports whether two lists of parameter sets are the same.
+func dmxEqualSets(a, b [][]byte) bool {
+	return slices.EqualFunc(a, b, bytes.Equal)
+}
+
+func (v *dmxVideo) finish() error {
+	if v.err != nil {
+		return v.err
+	}
+	if err := v.flush(); err != nil {
+		return err
+	}
+	dmxSetDurations(v.track.Samples, func() uint32 {
+		if v.frameRate > 0 {
+			return uint32(math.Round(media.VideoTimescale / v.frameRate))
+		}
+		return 0
+	})
+	return nil
+}
+
+// dmxSetDurations sets each sample's duration from the next sample's DTS;
+// the last one gets the previous duration, or nominal() for a single
+// sample. A DTS that does not increase (broken input, a timestamp reset)
+// gives duration 0; callers should treat that as a discontinuity.
+func dmxSetDurations(s []media.Sample, nominal func() uint32) {
+	for i := 0; i+1 < len(s); i++ {
+		d := s[i+1].DTS - s[i].DTS
+		if d > 0 && d <= math.MaxUint32 {
+			s[i].Duration = uint32(d)
+		}
+	}
+	switch n := len(s); {
+	case n >= 2:
+		s[n-1].Duration = s[n-2].Duration
+	case n == 1:
+		s[0].Duration = nominal()
+	}
+}
