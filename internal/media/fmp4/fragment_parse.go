@@ -317,8 +317,8 @@ func ParseFragment(data []byte) (trackID uint32, samples []media.Sample, err err
 	if err != nil {
 		return 0, nil, fmt.Errorf("fmp4: parse fragment: %w", err)
 	}
-	if n == 0 {
-		return 0, nil, fmt.Errorf("fmp4: parse fragment: %w: no moof box", ErrMalformed)
+	if n == 0 || len(r.tracks) == 0 {
+		return 0, nil, fmt.Errorf("fmp4: parse fragment: %w: no moof with a track fragment", ErrMalformed)
 	}
 	return r.tracks[0].id, r.tracks[0].samples, nil
 }

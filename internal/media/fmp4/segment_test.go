@@ -43,7 +43,15 @@ func testTracks() []InitTrack {
 	}
 }
 
-func TestParseSegment(t *testing.T) {
+// parseSegmentCase is one hand-made segment and what ParseSegment makes of it.
+type parseSegmentCase struct {
+	name string
+	init []InitTrack // testTracks() when nil
+	seg  []byte
+	want []TrackSamples
+}
+
+func parseSegmentCases() []parseSegmentCase {
 	idr, p, b := nals(4, testIDR), nals(4, testP), nals(4, testB)
 	prefix := cat(
 		mkBox("styp", []byte("msdh"), u32(0), []byte("msdhmsix")),
@@ -60,12 +68,7 @@ func TestParseSegment(t *testing.T) {
 	video := func(samples ...media.Sample) []TrackSamples {
 		return []TrackSamples{{TrackID: 1, Samples: samples}}
 	}
-	tests := []struct {
-		name string
-		init []InitTrack
-		seg  []byte
-		want []TrackSamples
-	}{
+	return []parseSegmentCase{
 		{
 			name: "tfhd defaults, first sample flags, trun v0 offsets",
 			seg: fragSpec{
@@ -198,7 +201,10 @@ func TestParseSegment(t *testing.T) {
 			},
 		},
 	}
-	for _, tc := range tests {
+}
+
+func TestParseSegment(t *testing.T) {
+	for _, tc := range parseSegmentCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			init := tc.init
 			if init == nil {
