@@ -35,6 +35,9 @@ const (
 	// maxBodyBytes bounds a request body; the largest realistic endpoint
 	// configuration is a few KB.
 	maxBodyBytes = 1 << 20
+	// bodyReadTimeout bounds how long a request body may take to arrive:
+	// a few KB from any live client takes well under a second.
+	bodyReadTimeout = 30 * time.Second
 	// maxInFlight bounds concurrent API requests; more get 429
 	// TooManyRequestsException, which the SDKs retry with backoff.
 	maxInFlight = 64
@@ -56,7 +59,9 @@ type Options struct {
 	Registry prometheus.Registerer
 	Clock    clock.Clock
 	// ChannelDeleted, if set, is called after a channel is deleted so its
-	// media can be removed.
+	// media can be removed. It runs before DeleteChannel answers, with a
+	// context that is not canceled when the client leaves; it should be
+	// quick (hand slow removal to a goroutine of its owner).
 	ChannelDeleted func(ctx context.Context, channelID string)
 	// AuditLog, if set, receives audit lines instead of the file named by
 	// Config.Auth.AuditLog.
@@ -199,9 +204,15 @@ func (a *API) authorize(r *http.Request, body []byte, need string) (principal, e
 	return p, nil
 }
 
+// readBody reads the whole request body, at most maxBodyBytes within
+// bodyReadTimeout.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.Body == nil {
+	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
+	}
+	rc := http.NewResponseController(w)
+	if err := rc.SetReadDeadline(time.Now().Add(bodyReadTimeout)); err == nil {
+		defer rc.SetReadDeadline(time.Time{})
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
@@ -275,17 +286,19 @@ func (a *API) op(name string, mutating bool, fn handlerFunc) http.Handler {
 }
 
 func (a *API) serve(ctx context.Context, w http.ResponseWriter, c *call, need string, fn handlerFunc) (int, any, error) {
+	// Read the body before taking a slot, so slow senders cannot hold
+	// the slots.
+	body, err := readBody(w, c.r)
+	if err != nil {
+		return 0, nil, err
+	}
+	c.body = body
 	select {
 	case a.inflight <- struct{}{}:
 		defer func() { <-a.inflight }()
 	default:
 		return 0, nil, &Error{http.StatusTooManyRequests, errTooManyRequest, "too many concurrent API requests; retry with backoff"}
 	}
-	body, err := readBody(w, c.r)
-	if err != nil {
-		return 0, nil, err
-	}
-	c.body = body
 	p, err := a.authorize(c.r, body, need)
 	c.principal = p
 	if err != nil {

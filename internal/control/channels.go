@@ -147,7 +147,9 @@ func (a *API) deleteChannel(ctx context.Context, c *call) (int, any, error) {
 		return 0, nil, channelError(err, id)
 	}
 	if a.channelDeleted != nil {
-		a.channelDeleted(ctx, id)
+		// The channel is gone whether or not the client waits for the
+		// answer: its media must go too.
+		a.channelDeleted(context.WithoutCancel(ctx), id)
 	}
 	return http.StatusAccepted, nil, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"reflect"
@@ -33,7 +34,7 @@ func decodeStrict(body []byte, v any) error {
 		}
 		return unprocessable("request body is not valid JSON: %v", err)
 	}
-	if _, err := dec.Token(); err == nil {
+	if _, err := dec.Token(); err != io.EOF {
 		return unprocessable("request body has data after the JSON object")
 	}
 	if _, ok := raw.(map[string]any); !ok {
