@@ -33,7 +33,7 @@ var (
 	errNoHLS        = &statusError{http.StatusNotFound, "HLS and CMAF packaging are not available on this server"}
 	errNoDASH       = &statusError{http.StatusNotFound, "DASH packaging is not available on this server"}
 	errNoPackage    = &statusError{http.StatusInternalServerError, "origin endpoint has no packaging configuration"}
-	errEncryption   = &statusError{http.StatusNotImplemented, "encrypted output is not supported yet for this endpoint's configuration"}
+	errEncryption   = &statusError{http.StatusNotImplemented, "encrypted output is not supported yet; remove the endpoint's encryption settings to serve it in the clear"}
 	errUnsupported  = &statusError{http.StatusNotImplemented, "this endpoint's configuration is not supported yet"}
 	errInternal     = &statusError{http.StatusInternalServerError, "internal error; see the origin's log for the request id"}
 	errUnavailable  = &statusError{http.StatusServiceUnavailable, "temporarily unavailable; retry"}
@@ -66,7 +66,7 @@ func classify(err error) (se *statusError, logDetail bool) {
 }
 
 // isEncryptionUnsupported reports a packager's refusal to encrypt with the
-// endpoint's settings. Until the packager contract names a sentinel for
-// it, packagers signal it by wrapping errors.ErrUnsupported, which maps to
-// 501 as well.
-func isEncryptionUnsupported(err error) bool { return false }
+// endpoint's settings.
+func isEncryptionUnsupported(err error) bool {
+	return errors.Is(err, packager.ErrEncryptionUnsupported)
+}

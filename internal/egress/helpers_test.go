@@ -69,7 +69,8 @@ func (f *fakeEndpoints) remove(id string) {
 
 // fakePackager returns fixed objects chosen by the path's extension and
 // counts calls per path. Names steer errors: missing* → ErrNotFound,
-// bad* → BadRequest, enc* → unsupported, boom* → an internal error,
+// bad* → BadRequest, enc* → encryption unsupported, unsupported* →
+// errors.ErrUnsupported, boom* → an internal error,
 // panic* → a panic.
 type fakePackager struct {
 	name string
@@ -116,7 +117,9 @@ func (p *fakePackager) Package(ctx context.Context, req *packager.Request) (*pac
 	case strings.HasPrefix(base, "bad"):
 		return nil, packager.BadRequest("no such rendition %q", base)
 	case strings.HasPrefix(base, "enc"):
-		return nil, fmt.Errorf("fake: encrypt with SPEKE: %w", errors.ErrUnsupported)
+		return nil, fmt.Errorf("fake: endpoint %q: %w", req.Endpoint.ID, packager.ErrEncryptionUnsupported)
+	case strings.HasPrefix(base, "unsupported"):
+		return nil, fmt.Errorf("fake: trick play: %w", errors.ErrUnsupported)
 	case strings.HasPrefix(base, "boom"):
 		return nil, errors.New("fake: secret internal detail")
 	case strings.HasPrefix(base, "panic"):
