@@ -1,0 +1,186 @@
+package dash
+
+import (
+	"sort"
+	"sync"
+	"time"
+
+	"boxcar/internal/packager"
+)
+
+// Periods (ISO/IEC 23009-1 §5.3.2; DASH-IF timing model "Period timing").
+//
+// A Period is a stretch of output segments the player can address with one
+// set of SegmentTemplates. A new Period starts at a group that:
+//
+//   - follows a discontinuity (encoder restart, input switch with unaligned
+//     timestamps), all formats;
+//   - changes the codec configuration (init segment) of a listed track,
+//     all formats;
+//   - with NUMBER_WITH_TIMELINE, brings back a listed track that the
+//     previous group lacked (a gap): $Number$ counts S entries, so a hole
+//     inside one timeline would shift every later number;
+//   - with NUMBER_WITH_DURATION, begins a new timeline run (the ingest
+//     segment length changed, so @duration does).
+//
+// With TIME_WITH_TIMELINE a gap is an S@t jump inside the Period.
+//
+// A Period is anchored on its first group: Period@id is "p" and the
+// group's Number, Period@start its program date-time less
+// availabilityStartTime, and every Representation's presentationTimeOffset
+// its channel time in the track's timescale. DASH requires these to stay
+// the same across MPD updates while the Period is listed, but a long Period
+// outlives the snapshot's oldest segment (the channel's retention), so the
+// anchors are remembered per endpoint (periodMemo) from the MPD requests
+// that saw them. A memo is only trusted when it examined the groups
+// continuously up to the snapshot's oldest one; otherwise (a restarted
+// process, or nobody asked for the MPD for longer than the retention) the
+// oldest group of the snapshot anchors its Period. After a restart that
+// re-anchors a Period whose start was already trimmed: its id, start and
+// presentationTimeOffset change but map media time to the same wall-clock
+// time, since program date-time is linear inside a Period.
+
+// anchor is the first group of a Period.
+type anchor struct {
+	number uint64
+	// start is the group's channel time (90 kHz), pdt its program
+	// date-time and dur its duration (90 kHz).
+	start int64
+	pdt   time.Time
+	dur   int64
+}
+
+func anchorOf(g *packager.Group) anchor {
+	return anchor{number: g.Number, start: g.Start, pdt: g.PDT, dur: g.Duration}
+}
+
+// periodMemo remembers the Period starts of one endpoint.
+type periodMemo struct {
+	mu sync.Mutex
+	// fingerprint is what the starts depend on besides the snapshot
+	// (channel, output segment duration, format).
+	fingerprint string
+	version     uint64
+	// hi is the newest group Number examined; starts are the Period
+	// starts known, ascending, the first one covering the oldest group
+	// of the last snapshot examined.
+	hi     uint64
+	starts []anchor
+	used   time.Time
+}
+
+// maxMemos bounds the endpoints whose Period starts are remembered; past
+// it the least recently used are forgotten (they re-anchor on their next
+// request, as after a restart).
+const maxMemos = 10000
+
+// periodCache holds every endpoint's memo. Safe for concurrent use.
+type periodCache struct {
+	mu    sync.Mutex
+	memos map[string]*periodMemo
+}
+
+func (c *periodCache) memo(endpoint string, now time.Time) *periodMemo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.memos == nil {
+		c.memos = make(map[string]*periodMemo)
+	}
+	m := c.memos[endpoint]
+	if m == nil {
+		if len(c.memos) >= maxMemos {
+			c.evictLocked()
+		}
+		m = &periodMemo{}
+		c.memos[endpoint] = m
+	}
+	return m
+}
+
+// evictLocked forgets the least recently used half of the memos.
+func (c *periodCache) evictLocked() {
+	type kv struct {
+		key  string
+		used time.Time
+	}
+	all := make([]kv, 0, len(c.memos))
+	for k, m := range c.memos {
+		m.mu.Lock()
+		all = append(all, kv{k, m.used})
+		m.mu.Unlock()
+	}
+	sort.Slice(all, func(a, b int) bool { return all[a].used.Before(all[b].used) })
+	for _, e := range all[:len(all)/2] {
+		delete(c.memos, e.key)
+	}
+}
+
+// periodStarts returns the anchors of the Periods that cover groups,
+// ascending: the first covers groups[0]. begins(k) reports whether
+// groups[k] (k ≥ 1) starts a Period; it is only called for groups not
+// examined before. version is the snapshot's, so an older snapshot
+// served late never rewinds the memo.
+func (c *periodCache) periodStarts(endpoint, fingerprint string, version uint64, now time.Time,
+	groups []packager.Group, begins func(k int) bool) []anchor {
+	if len(groups) == 0 {
+		return nil
+	}
+	m := c.memo(endpoint, now)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.used = now
+
+	oldest := groups[0].Number
+	newest := groups[len(groups)-1].Number
+	var starts []anchor
+	from := 1
+	warm := m.fingerprint == fingerprint && len(m.starts) > 0 && m.starts[0].number <= oldest && m.hi >= oldest
+	if warm {
+		// Continue from what the memo examined.
+		starts = append(make([]anchor, 0, len(m.starts)+1), m.starts...)
+		from = sort.Search(len(groups), func(i int) bool { return groups[i].Number > m.hi })
+		// Drop starts the memo knows beyond this snapshot (an older
+		// snapshot served late).
+		k := len(starts)
+		for k > 1 && starts[k-1].number > newest {
+			k--
+		}
+		starts = starts[:k]
+		if from > len(groups) {
+			from = len(groups)
+		}
+	} else {
+		starts = []anchor{anchorOf(&groups[0])}
+	}
+	for k := max(from, 1); k < len(groups); k++ {
+		if begins(k) {
+			a := anchorOf(&groups[k])
+			// Period@start must increase: an encoder whose clock went
+			// back after a restart starts the Period where the previous
+			// group ended.
+			prev := &groups[k-1]
+			if end := prev.PDT.Add(ticks(prev.Duration)); a.pdt.Before(end) {
+				a.pdt = end
+			}
+			starts = append(starts, a)
+		}
+	}
+	// Forget Periods that ended before the oldest group.
+	i := 0
+	for i+1 < len(starts) && starts[i+1].number <= oldest {
+		i++
+	}
+	starts = starts[i:]
+	if version >= m.version {
+		if warm {
+			m.hi = max(m.hi, newest)
+		} else {
+			m.hi = newest
+		}
+		m.fingerprint, m.version, m.starts = fingerprint, version, starts
+	}
+	return starts
+}
+
+// ticks converts a 90 kHz duration to a time.Duration.
+func ticks(d int64) time.Duration { return time.Duration(d) * time.Second / 90000 }
