@@ -54,13 +54,13 @@ func TestMPDGolden(t *testing.T) {
 		{name: "number_duration_full", dash: format("NUMBER_WITH_DURATION"), steps: []step{segments(20)}},
 		{name: "number_duration_compact", dash: compact("NUMBER_WITH_DURATION"), steps: []step{segments(20)}},
 		{
-			name: "window_sliding",
-			dash: func(d *configstore.DASHPackage) { d.ManifestWindowSeconds = 20 },
+			name:  "window_sliding",
+			dash:  func(d *configstore.DASHPackage) { d.ManifestWindowSeconds = 20 },
 			steps: []step{segments(12), segments(5), segments(9)},
 		},
 		{
-			name: "discontinuity",
-			dash: func(d *configstore.DASHPackage) { d.ManifestWindowSeconds = 30 },
+			name:  "discontinuity",
+			dash:  func(d *configstore.DASHPackage) { d.ManifestWindowSeconds = 30 },
 			steps: restart,
 		},
 		{
