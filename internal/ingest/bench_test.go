@@ -117,14 +117,19 @@ func shiftTS(b []byte, off int64) []byte {
 func BenchmarkIngest(b *testing.B) {
 	for _, segSeconds := range []int{2, 6} {
 		for _, st := range []string{"file", "memory"} {
-			b.Run(fmt.Sprintf("seg=%ds/store=%s", segSeconds, st), func(b *testing.B) {
-				benchIngest(b, segSeconds, st)
-			})
+			for _, rends := range []int{1, 4} {
+				b.Run(fmt.Sprintf("seg=%ds/store=%s/renditions=%d", segSeconds, st, rends), func(b *testing.B) {
+					benchIngest(b, segSeconds, st, rends)
+				})
+			}
 		}
 	}
 }
 
-func benchIngest(b *testing.B, segSeconds int, storeKind string) {
+// benchIngest pushes rends renditions in lockstep, as a ladder encoder
+// does: every iteration PUTs one segment and the playlist of each
+// rendition concurrently.
+func benchIngest(b *testing.B, segSeconds int, storeKind string, rends int) {
 	segs := benchSegments(b, segSeconds)
 	dir := b.TempDir()
 	var st store.Store = store.NewMemory()
@@ -155,8 +160,9 @@ func benchIngest(b *testing.B, segSeconds int, storeKind string) {
 	go h.Run(ctx)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * rends}}
 
+	var mu sync.Mutex
 	put := func(name string, body []byte) time.Duration {
 		req, _ := http.NewRequest(http.MethodPut, srv.URL+Prefix+"ch1/ep1/"+name, bytes.NewReader(body))
 		req.SetBasicAuth("user1", "pass1")
@@ -172,6 +178,12 @@ func benchIngest(b *testing.B, segSeconds int, storeKind string) {
 		}
 		return d
 	}
+	var mv strings.Builder
+	mv.WriteString("#EXTM3U\n")
+	for r := 0; r < rends; r++ {
+		fmt.Fprintf(&mv, "#EXT-X-STREAM-INF:BANDWIDTH=5500000,CODECS=\"avc1.64001f,mp4a.40.2\",RESOLUTION=1280x720\nr%d/index.m3u8\n", r)
+	}
+	put("channel.m3u8", []byte(mv.String()))
 	cycle := int64(len(segs) * segSeconds * 90000)
 	// Shifted copies are made outside the timed loop.
 	const copies = 64
@@ -203,21 +215,34 @@ func benchIngest(b *testing.B, segSeconds int, storeKind string) {
 		for _, s := range list {
 			fmt.Fprintf(&p, "#EXTINF:%d.000000,\n%s\n", segSeconds, s)
 		}
+		plBody := []byte(p.String())
 		b.StartTimer()
 		t0, c0 := time.Now(), cpuTime()
-		segDur = append(segDur, put(name, data))
-		plDur = append(plDur, put("index.m3u8", []byte(p.String())))
+		var wg sync.WaitGroup
+		for r := 0; r < rends; r++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				dir := fmt.Sprintf("r%d/", r)
+				sd := put(dir+name, data)
+				pd := put(dir+"index.m3u8", plBody)
+				mu.Lock()
+				segDur, plDur = append(segDur, sd), append(plDur, pd)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
 		wall += time.Since(t0)
 		cpu += cpuTime() - c0
 		b.StopTimer()
-		bytesIn += int64(len(data))
+		bytesIn += int64(len(data) * rends)
 	}
-	snap := m.Timeline("ch1").Snapshot()
-	if snap.Segments[len(snap.Segments)-1].Seq < uint64(b.N) {
-		b.Fatalf("timeline ends at seq %d after %d segments", snap.Segments[len(snap.Segments)-1].Seq, b.N)
+	status := m.Timeline("ch1").Status(time.Now())
+	if status.LastSeq != uint64(b.N) || status.Gaps != 0 || status.Discontinuity != 0 {
+		b.Fatalf("timeline ends at seq %d with %d gaps and %d discontinuities after %d segments", status.LastSeq, status.Gaps, status.Discontinuity, b.N)
 	}
 	mb := float64(bytesIn) / 1e6
-	b.ReportMetric(float64(b.N)/wall.Seconds(), "segPUTs/s")
+	b.ReportMetric(float64(b.N*rends)/wall.Seconds(), "segPUTs/s")
 	b.ReportMetric(mb/wall.Seconds(), "MB/s")
 	b.ReportMetric(mb/cpu.Seconds(), "MB/cpu-s")
 	b.ReportMetric(pct(segDur, 50), "segPUT-p50-ms")

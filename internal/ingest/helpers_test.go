@@ -56,7 +56,7 @@ func (c *channelMap) setPassword(ch string, idx int, pass string) {
 // env is a Handler behind an httptest server with one channel "ch1" whose
 // ingest endpoints are "ep1" (user1/pass1) and "ep2" (user2/pass2).
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	channels *channelMap
 	timeline *live.Manager
 	handler  *Handler
@@ -80,7 +80,7 @@ type envOptions struct {
 	tap      bool // keep the last body of every playlist PUT
 }
 
-func newEnv(t *testing.T, o envOptions) *env {
+func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	if o.clock == nil {
 		o.clock = clock.Real{}
