@@ -2,7 +2,10 @@ package control
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/mediapackage"
@@ -74,3 +77,25 @@ func benchmarkList(b *testing.B, pageSize int32) {
 
 func BenchmarkListChannels100(b *testing.B)  { benchmarkList(b, 100) }
 func BenchmarkListChannels1000(b *testing.B) { benchmarkList(b, 1000) }
+
+// benchmarkServer measures the server alone: one request signed up front
+// (valid for the 5-minute skew), served straight into a recorder, without
+// the SDK client, HTTP transport or response decoding.
+func benchmarkServer(b *testing.B, path string) {
+	e := benchEnv(b)
+	mux := http.NewServeMux()
+	e.api.Register(mux)
+	req := httptest.NewRequest("GET", path, nil)
+	req.Host = "boxcar.example.com"
+	sign(b, req, adminKey, adminSecret, nil, time.Now())
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+}
+
+func BenchmarkServerDescribeChannel(b *testing.B)  { benchmarkServer(b, "/channels/bench04242") }
+func BenchmarkServerListChannels1000(b *testing.B) { benchmarkServer(b, "/channels?maxResults=1000") }

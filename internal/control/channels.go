@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"boxcar/internal/config"
 	"boxcar/internal/configstore"
 )
 
@@ -68,6 +69,19 @@ func (a *API) createChannel(ctx context.Context, c *call) (int, any, error) {
 	return http.StatusOK, ch, nil
 }
 
+// redactFor blanks the ingest passwords unless the caller is an admin:
+// a read-only key is for looking, and an ingest password would let its
+// holder push media.
+func redactFor(p principal, ch *configstore.Channel) *configstore.Channel {
+	if p.Role == config.RoleAdmin {
+		return ch
+	}
+	for i := range ch.HLSIngest.IngestEndpoints {
+		ch.HLSIngest.IngestEndpoints[i].Password = ""
+	}
+	return ch
+}
+
 func (a *API) describeChannel(ctx context.Context, c *call) (int, any, error) {
 	id := c.r.PathValue("id")
 	if err := checkPathID("channel", id); err != nil {
@@ -77,7 +91,7 @@ func (a *API) describeChannel(ctx context.Context, c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, channelError(err, id)
 	}
-	return http.StatusOK, ch, nil
+	return http.StatusOK, redactFor(c.principal, ch), nil
 }
 
 func (a *API) listChannels(ctx context.Context, c *call) (int, any, error) {
@@ -91,6 +105,9 @@ func (a *API) listChannels(ctx context.Context, c *call) (int, any, error) {
 	}
 	if items == nil {
 		items = []*configstore.Channel{}
+	}
+	for _, ch := range items {
+		redactFor(c.principal, ch)
 	}
 	return http.StatusOK, listChannelsResponse{Channels: items, NextToken: nextToken("channels", "", next)}, nil
 }

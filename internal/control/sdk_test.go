@@ -368,6 +368,18 @@ func TestChannelLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Read-only keys do not see ingest passwords.
+	roDesc, err := e.readOnly.DescribeChannel(ctx, &mediapackage.DescribeChannelInput{Id: aws.String("news")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range append(list.Channels, types.Channel{HlsIngest: roDesc.HlsIngest}) {
+		for _, ie := range ch.HlsIngest.IngestEndpoints {
+			if aws.ToString(ie.Password) != "" || aws.ToString(ie.Username) == "" {
+				t.Errorf("read-only key sees password %q / username %q, want the password blanked", aws.ToString(ie.Password), aws.ToString(ie.Username))
+			}
+		}
+	}
 	if len(list.Channels) != 1 || aws.ToString(list.Channels[0].Id) != "news" || list.NextToken != nil {
 		t.Errorf("ListChannels = %d channels, next %v", len(list.Channels), list.NextToken)
 	}
