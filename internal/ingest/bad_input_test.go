@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -319,5 +320,73 @@ func TestBadInput(t *testing.T) {
 			tc.run(t, e, fc)
 			e.checkKept(before)
 		})
+	}
+}
+
+func TestStatusView(t *testing.T) {
+	fc := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	e := newEnv(t, envOptions{clock: fc, cfg: testIngestConfig()})
+	e.baseline()
+	e.mustPut("ep1", "seg3.ts", fixture(t, "aac/seg3.ts"))
+	for _, tc := range []struct {
+		path string
+		want int
+	}{
+		{"/boxcar/v1/channels/ch1/ingest_status", http.StatusOK},
+		{"/boxcar/v1/channels/nope/ingest_status", http.StatusNotFound},
+	} {
+		resp, err := http.Get(e.srv.URL + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st live.Status
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Fatalf("GET %s: got %d, want %d", tc.path, resp.StatusCode, tc.want)
+		}
+		if tc.want != http.StatusOK {
+			continue
+		}
+		if err != nil || st.Channel != "ch1" || st.Segments != 2 || st.ActiveInput != 1 || len(st.Tracks) != 2 {
+			t.Fatalf("status: %+v (%v): want ch1 with 2 segments and 2 tracks from input 1", st, err)
+		}
+		holds, _ := json.Marshal(st.Extra["ingest"])
+		if !strings.Contains(string(holds), `"heldUploads":1`) {
+			t.Errorf("status extra.ingest %s: want the held seg3.ts", holds)
+		}
+	}
+}
+
+func TestDeleteAndReplace(t *testing.T) {
+	fc := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	e := newEnv(t, envOptions{clock: fc, cfg: testIngestConfig()})
+	before := e.baseline()
+	seg := fixture(t, "aac/seg2.ts")
+	if code, _ := e.put("ep1", "seg2.ts", seg); code != http.StatusCreated {
+		t.Fatalf("first PUT: got %d, want 201", code)
+	}
+	if code, _ := e.put("ep1", "seg2.ts", seg); code != http.StatusNoContent {
+		t.Fatalf("second PUT: got %d, want 204", code)
+	}
+	// ffmpeg's delete_segments removes objects already on the timeline:
+	// the timeline keeps them.
+	for _, name := range []string{"seg0.ts", "seg2.ts", "never.ts"} {
+		req, _ := http.NewRequest(http.MethodDelete, e.url("ep1", name), nil)
+		req.SetBasicAuth("user1", "pass1")
+		if code, _ := e.do(req); code != http.StatusNoContent {
+			t.Fatalf("DELETE %s: got %d, want 204", name, code)
+		}
+	}
+	e.checkKept(before)
+	// POST works like PUT.
+	req, _ := http.NewRequest(http.MethodPost, e.url("ep1", "seg2.ts"), bytes.NewReader(seg))
+	req.SetBasicAuth("user1", "pass1")
+	if code, _ := e.do(req); code != http.StatusCreated {
+		t.Fatalf("POST after DELETE: got %d, want 201", code)
+	}
+	e.mustPut("ep1", "channel.m3u8", pl(0, "seg0.ts", "seg1.ts", "seg2.ts"))
+	if n := len(e.checkKept(before).Segments); n != 3 {
+		t.Fatalf("%d segments after listing the POSTed seg2, want 3", n)
 	}
 }
