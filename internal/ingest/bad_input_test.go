@@ -390,3 +390,24 @@ func TestDeleteAndReplace(t *testing.T) {
 		t.Fatalf("%d segments after listing the POSTed seg2, want 3", n)
 	}
 }
+
+func TestCueTagsReachTimeline(t *testing.T) {
+	fc := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	e := newEnv(t, envOptions{clock: fc, cfg: testIngestConfig()})
+	e.baseline()
+	e.mustPut("ep1", "seg2.ts", fixture(t, "aac/seg2.ts"))
+	e.mustPut("ep1", "channel.m3u8", pl(0, "seg0.ts", "seg1.ts",
+		"#EXT-X-PROGRAM-DATE-TIME:2026-03-01T12:00:02.000Z", "#EXT-X-CUE-OUT:30.000",
+		`#EXT-X-DATERANGE:ID="s1",START-DATE="2026-03-01T12:00:02Z",PLANNED-DURATION=30`, "seg2.ts"))
+	snap := e.timeline.Timeline("ch1").Snapshot()
+	var got []string
+	for _, ev := range snap.Segments[len(snap.Segments)-1].Events {
+		if ev.Kind == live.EventHLSCue {
+			got = append(got, string(ev.Data))
+		}
+	}
+	want := `#EXT-X-CUE-OUT:30.000|#EXT-X-DATERANGE:ID="s1",START-DATE="2026-03-01T12:00:02Z",PLANNED-DURATION=30`
+	if strings.Join(got, "|") != want {
+		t.Fatalf("cue events: got %q, want %q", got, want)
+	}
+}
