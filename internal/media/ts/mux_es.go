@@ -1,0 +1,157 @@
+package ts
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/Eyevinn/mp4ff/aac"
+
+	"boxcar/internal/media"
+)
+
+// Elementary stream payloads written by the muxer: H.264/H.265 access units
+// in Annex B byte stream format with delimiters and parameter sets, AAC
+// frames with ADTS headers.
+
+// NAL unit types the muxer treats specially (H.264 and H.265 Table 7-1).
+const (
+	muxAVCSPS  = 7
+	muxAVCPPS  = 8
+	muxAVCAUD  = 9
+	muxHEVCVPS = 32
+	muxHEVCSPS = 33
+	muxHEVCPPS = 34
+	muxHEVCAUD = 35
+)
+
+// muxAUDSize is the size of the access unit delimiter with its start code.
+func muxAUDSize(c media.Codec) int {
+	if c == media.CodecH265 {
+		return 7
+	}
+	return 6
+}
+
+// muxSkipNAL reports whether a NAL unit of a sample is left out of the
+// byte stream: delimiters always (the muxer writes its own), parameter
+// sets of sync samples (the muxer writes those of TrackInfo).
+func muxSkipNAL(c media.Codec, nal []byte, sync bool) bool {
+	if len(nal) == 0 {
+		return true
+	}
+	if c == media.CodecH265 {
+		switch nal[0] >> 1 & 0x3f {
+		case muxHEVCAUD:
+			return true
+		case muxHEVCVPS, muxHEVCSPS, muxHEVCPPS:
+			return sync
+		}
+		return false
+	}
+	switch nal[0] & 0x1f {
+	case muxAVCAUD:
+		return true
+	case muxAVCSPS, muxAVCPPS:
+		return sync
+	}
+	return false
+}
+
+// muxAUSize returns the Annex B size of the sample's own NAL units and
+// checks their 4-byte length prefixes.
+func muxAUSize(c media.Codec, s *media.Sample) (int, error) {
+	size := 0
+	d := s.Data
+	for pos := 0; pos < len(d); {
+		if len(d)-pos < 4 {
+			return 0, fmt.Errorf("%w: truncated NAL unit length", ErrMuxInput)
+		}
+		n := int(binary.BigEndian.Uint32(d[pos:]))
+		pos += 4
+		if n < 0 || n > len(d)-pos {
+			return 0, fmt.Errorf("%w: NAL unit of %d bytes with %d left", ErrMuxInput, n, len(d)-pos)
+		}
+		if !muxSkipNAL(c, d[pos:pos+n], s.Sync) {
+			size += 4 + n
+		}
+		pos += n
+	}
+	return size, nil
+}
+
+// muxAppendAU appends one access unit in Annex B form: delimiter, the
+// parameter sets on sync samples, then the sample's NAL units.
+func muxAppendAU(dst []byte, info *media.TrackInfo, s *media.Sample) []byte {
+	if info.Codec == media.CodecH265 {
+		dst = append(dst, 0, 0, 0, 1, muxHEVCAUD<<1, 1, 0x50) // pic_type 2: any slice type
+	} else {
+		dst = append(dst, 0, 0, 0, 1, muxAVCAUD, 0xf0) // primary_pic_type 7: any slice type
+	}
+	if s.Sync {
+		for _, ps := range [...][][]byte{info.VPS, info.SPS, info.PPS} {
+			for _, p := range ps {
+				dst = append(dst, 0, 0, 0, 1)
+				dst = append(dst, p...)
+			}
+		}
+	}
+	d := s.Data
+	for pos := 0; pos+4 <= len(d); {
+		n := int(binary.BigEndian.Uint32(d[pos:]))
+		pos += 4
+		nal := d[pos : pos+n]
+		pos += n
+		if muxSkipNAL(info.Codec, nal, s.Sync) {
+			continue
+		}
+		dst = append(dst, 0, 0, 0, 1)
+		dst = append(dst, nal...)
+	}
+	return dst
+}
+
+// ADTS (ISO/IEC 13818-7 §6.2, 14496-3 §1.A.2): a 7-byte header without
+// CRC in front of every AAC frame.
+const (
+	muxADTSSize     = 7
+	muxMaxADTSFrame = 1<<13 - 1 // aac_frame_length is 13 bits
+)
+
+// muxADTS holds the constant part of a stream's ADTS headers.
+type muxADTS struct {
+	profile, sfi, channels byte
+}
+
+// newMuxADTS derives ADTS header fields from an AudioSpecificConfig. HE-AAC
+// configurations are signalled as their AAC-LC core at the core sample
+// rate (implicit SBR/PS signalling, which decoders detect in-band).
+func newMuxADTS(asc []byte) (muxADTS, error) {
+	cfg, err := aac.DecodeAudioSpecificConfig(bytes.NewReader(asc))
+	if err != nil {
+		return muxADTS{}, fmt.Errorf("%w: AudioSpecificConfig %x: %w", ErrMuxInput, asc, err)
+	}
+	sfi, ok := aac.ReverseFrequencies[cfg.SamplingFrequency]
+	if !ok {
+		return muxADTS{}, fmt.Errorf("%w: sample rate %d has no ADTS index", ErrMuxInput, cfg.SamplingFrequency)
+	}
+	if cfg.ChannelConfiguration > 7 {
+		return muxADTS{}, fmt.Errorf("%w: channel configuration %d", ErrMuxInput, cfg.ChannelConfiguration)
+	}
+	// The core object type is AAC-LC for every configuration mp4ff
+	// accepts: profile = object type - 1.
+	return muxADTS{profile: aac.AAClc - 1, sfi: sfi, channels: cfg.ChannelConfiguration}, nil
+}
+
+// appendHeader appends the ADTS header of a frame of n bytes.
+func (a muxADTS) appendHeader(dst []byte, n int) []byte {
+	l := n + muxADTSSize
+	return append(dst,
+		0xff,
+		0xf1, // MPEG-4, layer 0, protection_absent
+		a.profile<<6|a.sfi<<2|a.channels>>2,
+		a.channels<<6|byte(l>>11),
+		byte(l>>3),
+		byte(l<<5)|0x1f, // buffer_fullness 0x7ff: VBR
+		0xfc)            // ... and one raw data block
+}
