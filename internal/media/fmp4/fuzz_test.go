@@ -10,7 +10,6 @@ import (
 	"boxcar/internal/media"
 )
 
-
 func addTestdataSeeds(f *testing.F, add func([]byte)) {
 	f.Helper()
 	names, err := filepath.Glob(filepath.Join("testdata", "*.m*"))
