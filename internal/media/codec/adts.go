@@ -13,10 +13,15 @@ var ErrNoSync = errors.New("codec: no sync word")
 // ADTSHeaderSize is the size of an ADTS header without CRC.
 const ADTSHeaderSize = 7
 
-// aacSampleRates are indexed by sampling_frequency_index (ISO/IEC 14496-3
-// Table 1.18); 13 and 14 are reserved, 15 (explicit) is not allowed in ADTS.
-var aacSampleRates = [...]int{
-	96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+// aacSampleRate maps sampling_frequency_index (ISO/IEC 14496-3 Table
+// 1.18) to a rate; 13 and 14 are reserved, 15 (explicit) is not allowed in
+// ADTS: 0 for those.
+func aacSampleRate(sfi int) int {
+	rates := [...]int{96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350}
+	if sfi < 0 || sfi >= len(rates) {
+		return 0
+	}
+	return rates[sfi]
 }
 
 // ADTSHeader is the fixed and variable header of one ADTS frame
@@ -68,10 +73,9 @@ func ParseADTSHeader(b []byte) (ADTSHeader, error) {
 		h.HeaderSize = ADTSHeaderSize + 2 // crc_check
 	}
 	sfi := int(b[2]>>2) & 0x0f
-	if sfi >= len(aacSampleRates) {
+	if h.SampleRate = aacSampleRate(sfi); h.SampleRate == 0 {
 		return ADTSHeader{}, fmt.Errorf("codec: adts header: reserved sampling frequency index %d", sfi)
 	}
-	h.SampleRate = aacSampleRates[sfi]
 	if h.FrameSize <= h.HeaderSize {
 		return ADTSHeader{}, fmt.Errorf("codec: adts header: frame length %d not above header size %d", h.FrameSize, h.HeaderSize)
 	}

@@ -1,0 +1,21 @@
+package codec
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDependencies keeps the package pure (STYLE.md): no HTTP, no logging.
+func TestDependencies(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		switch dep {
+		case "net/http", "log", "log/slog":
+			t.Errorf("imports %s", dep)
+		}
+	}
+}
