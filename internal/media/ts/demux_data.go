@@ -42,7 +42,9 @@ func (ds *dmxDataState) add(pts int64, b []byte) {
 func (ds *dmxDataState) pes(h dmxPESHeader, payload []byte) error {
 	pts := int64(-1)
 	if h.hasPTS {
-		pts, _ = ds.clock.pesTimes(h)
+		// Data timestamps do not move the clock's reference: a stray
+		// value must not change how audio and video unwrap.
+		pts = ds.clock.peek(h.pts)
 	}
 	ds.add(pts, payload)
 	return ds.err

@@ -846,3 +846,25 @@ func TestDemuxLimits(t *testing.T) {
 		}
 	})
 }
+
+// A data stream with a timestamp half a period away from the media must
+// not change how audio and video unwrap.
+func TestDemuxStrayDataTimestamp(t *testing.T) {
+	const wrap = int64(1) << 33
+	m := newDmxtMux()
+	m.writeProgram(dmxtVideoES, dmxtES{streamType: dmxStreamMetadata, pid: 0x1f1})
+	start := wrap - 7200
+	m.pes(dmxtVideoPID, 0xe0, start, -1, dmxtAnnexB(dmxtSPS320, dmxtPPS, dmxtIDR), false)
+	for i := int64(1); i < 5; i++ {
+		m.pes(dmxtVideoPID, 0xe0, (start+i*3600)&(wrap-1), -1, dmxtAnnexB(dmxtSlice), false)
+		if i == 1 { // after the first access unit is complete
+			m.pes(0x1f1, 0xbd, (start+wrap/2+100)&(wrap-1), -1, []byte("ID3"), true)
+		}
+	}
+	r := demuxOK(t, m.out, DemuxOptions{Anchor: -1})
+	for i, s := range r.Tracks[0].Samples {
+		if want := start + int64(i)*3600; s.DTS != want {
+			t.Errorf("sample %d: DTS %d, want %d", i, s.DTS, want)
+		}
+	}
+}
