@@ -70,6 +70,17 @@ func dmxtFFmpegCases() []dmxtFFmpegCase {
 			args: join(src("320x240", "25"), sine(48000), []string{"-c:v", "libx264", "-g", "25", "-c:a", "eac3", "-ac", "2", "-t", "2"}),
 		},
 		{
+			name: "DVB signalling: AC-3 and E-AC-3 as private PES with descriptors",
+			args: join(src("320x240", "25"), sine(48000), sine(48000), []string{"-map", "0:v", "-map", "1:a", "-map", "2:a",
+				"-c:v", "libx264", "-g", "25", "-c:a:0", "ac3", "-c:a:1", "eac3", "-t", "1", "-mpegts_flags", "system_b"}),
+			check: func(t *testing.T, r *DemuxResult) {
+				if r.Tracks[1].StreamType != dmxStreamPrivatePES || r.Tracks[1].Info.Codec != media.CodecAC3 ||
+					r.Tracks[2].StreamType != dmxStreamPrivatePES || r.Tracks[2].Info.Codec != media.CodecEAC3 {
+					t.Errorf("tracks %+v", r.Tracks)
+				}
+			},
+		},
+		{
 			name: "29.97 fps, 44.1 kHz mono, odd size",
 			args: join(src("322x242", "30000/1001"), sine(44100), []string{"-c:v", "libx264", "-g", "30", "-c:a", "aac", "-ac", "1", "-t", "2"}),
 		},
