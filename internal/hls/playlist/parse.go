@@ -1,7 +1,6 @@
 package playlist
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -85,23 +84,24 @@ type parser struct {
 }
 
 func (p *parser) parse(data []byte) error {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	// One copy of the input; lines, URIs and raw tags are slices of it.
+	text := strings.TrimPrefix(string(data), "\xef\xbb\xbf")
 	first := true
-	for len(data) > 0 {
+	for len(text) > 0 {
 		p.line++
 		if p.line > MaxLines {
 			return errTooLarge("more than %d lines", MaxLines)
 		}
-		var line []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
+		var line string
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
 		} else {
-			line, data = data, nil
+			line, text = text, ""
 		}
 		if len(line) > MaxLineLength {
 			return errTooLarge("line of %d bytes, more than %d", len(line), MaxLineLength)
 		}
-		s := strings.TrimRight(string(line), "\r \t")
+		s := strings.TrimRight(line, "\r \t")
 		if first {
 			first = false
 			if s != "#EXTM3U" {
