@@ -17,9 +17,10 @@ type Media struct {
 	// Encrypted is set when any EXT-X-KEY has a METHOD other than NONE,
 	// so callers can reject content they can not read.
 	Encrypted bool
-	// TrailingTags are segment tags after the last URI line (they apply to
-	// a segment not yet listed: a live edge #EXT-X-CUE-IN, LL-HLS
-	// #EXT-X-PART and #EXT-X-PRELOAD-HINT), raw.
+	// TrailingTags are the media segment tags after the last URI line,
+	// raw: they apply to a segment not listed yet (a live-edge
+	// #EXT-X-DATERANGE or #EXT-X-CUE-IN, LL-HLS #EXT-X-PART and
+	// #EXT-X-PRELOAD-HINT).
 	TrailingTags []string
 	// Unknown are other playlist-level tags, raw (EXT-X-SERVER-CONTROL,
 	// EXT-X-PART-INF, EXT-X-DEFINE, …).

@@ -10,6 +10,17 @@ import (
 // (RFC 8216bis §4.4.3-4.4.5) and the ad-marker tags of standards.md §1.7.
 func (p *parser) mediaTag(name, value, line string) error {
 	switch name {
+	case "#EXT-X-TARGETDURATION", "#EXT-X-MEDIA-SEQUENCE", "#EXT-X-DISCONTINUITY-SEQUENCE", "#EXT-X-ENDLIST",
+		"#EXT-X-PLAYLIST-TYPE", "#EXT-X-I-FRAMES-ONLY", "#EXT-X-PART-INF", "#EXT-X-SERVER-CONTROL", "#EXT-X-SKIP":
+		// Playlist tags.
+	case "#EXT-X-PART", "#EXT-X-PRELOAD-HINT", "#EXT-X-RENDITION-REPORT":
+		// Counted by addSegTags below.
+	default:
+		if err := p.noteSegTag(line); err != nil {
+			return err
+		}
+	}
+	switch name {
 	case "#EXTINF":
 		if p.haveInf {
 			return fmt.Errorf("#EXTINF: a second #EXTINF before the URI line of the one on line %d", p.infLine)
@@ -111,10 +122,6 @@ func (p *parser) mediaTag(name, value, line string) error {
 		if err != nil {
 			return err
 		}
-		if p.segTags >= MaxSegmentTags {
-			return errTooLarge("more than %d tags on one segment", MaxSegmentTags)
-		}
-		p.segTags++
 		p.seg.DateRanges = append(p.seg.DateRanges, dr)
 	case "#EXT-X-CUE-OUT":
 		p.seg.CueOut = parseCueOut(value)
@@ -132,13 +139,25 @@ func (p *parser) mediaTag(name, value, line string) error {
 	return nil
 }
 
-// addSegTags keeps raw tags for the next segment.
+// addSegTags keeps unmodelled tags for the next segment.
 func (p *parser) addSegTags(lines ...string) error {
-	if p.segTags+len(lines) > MaxSegmentTags {
+	for _, l := range lines {
+		if err := p.noteSegTag(l); err != nil {
+			return err
+		}
+	}
+	p.seg.Tags = append(p.seg.Tags, lines...)
+	return nil
+}
+
+// noteSegTag records a media segment tag line for the next segment: it
+// counts against MaxSegmentTags and becomes a trailing tag if no URI line
+// follows.
+func (p *parser) noteSegTag(line string) error {
+	if len(p.segLines) == MaxSegmentTags {
 		return errTooLarge("more than %d tags on one segment", MaxSegmentTags)
 	}
-	p.segTags += len(lines)
-	p.seg.Tags = append(p.seg.Tags, lines...)
+	p.segLines = append(p.segLines, line)
 	return nil
 }
 
@@ -168,7 +187,7 @@ func (p *parser) endSegment(uri string) error {
 		p.rangeURI = ""
 	}
 	p.md.Segments = append(p.md.Segments, s)
-	p.seg, p.segTags, p.haveInf = Segment{}, 0, false
+	p.seg, p.segLines, p.haveInf = Segment{}, p.segLines[:0], false
 	return nil
 }
 

@@ -66,8 +66,8 @@ type parser struct {
 	preamble    []string // unknown tags seen before the playlist kind is known
 
 	// Media playlist state.
-	seg         Segment // the segment whose URI line comes next
-	segTags     int     // tags and date ranges on seg
+	seg         Segment  // the segment whose URI line comes next
+	segLines    []string // media segment tag lines for seg, raw
 	haveInf     bool
 	infLine     int
 	curMap      *Map
@@ -311,7 +311,9 @@ func (p *parser) finish() error {
 			p.line = 0
 			return fmt.Errorf("media playlist without #EXT-X-TARGETDURATION")
 		}
-		p.md.TrailingTags = p.seg.Tags
+		if len(p.segLines) > 0 {
+			p.md.TrailingTags = p.segLines
+		}
 		for i := range p.md.Segments {
 			s := &p.md.Segments[i]
 			s.Sequence = p.md.MediaSequence + uint64(i)

@@ -94,8 +94,9 @@ func TestParseDateRanges(t *testing.T) {
 		t.Errorf("segment 102: %+v", s)
 	}
 	// The trailing DATERANGE has no segment yet: it is kept raw.
-	if len(m.TrailingTags) != 0 {
-		t.Errorf("trailing tags %q", m.TrailingTags)
+	want := []string{`#EXT-X-DATERANGE:ID="cmd-1",START-DATE="2026-11-24T20:01:05.000Z",SCTE35-CMD=0xFC301100000000000000FFF0000000007A4FBFFF`}
+	if diff := cmp.Diff(want, m.TrailingTags); diff != "" {
+		t.Errorf("trailing tags (-want +got):\n%s", diff)
 	}
 }
 
