@@ -67,20 +67,21 @@ func (t *Track) Latest() *Init { return &t.Inits[len(t.Inits)-1] }
 // Rendition is what a multivariant playlist says about one rendition.
 type Rendition struct {
 	// Name is the media playlist name without extension ("channel_1").
-	Name             string
-	Bandwidth        int64
-	AverageBandwidth int64
-	Codecs           []string
-	Width, Height    int
-	FrameRate        float64
-	AudioGroup       string
+	Name             string   `json:"name"`
+	Bandwidth        int64    `json:"bandwidth,omitempty"`
+	AverageBandwidth int64    `json:"averageBandwidth,omitempty"`
+	Codecs           []string `json:"codecs,omitempty"`
+	Width            int      `json:"width,omitempty"`
+	Height           int      `json:"height,omitempty"`
+	FrameRate        float64  `json:"frameRate,omitempty"`
+	AudioGroup       string   `json:"audioGroup,omitempty"`
 	// Audio renditions (EXT-X-MEDIA TYPE=AUDIO).
-	Audio      bool
-	GroupID    string
-	Language   string
-	Label      string
-	Default    bool
-	Autoselect bool
+	Audio      bool   `json:"audio,omitempty"`
+	GroupID    string `json:"groupId,omitempty"`
+	Language   string `json:"language,omitempty"`
+	Label      string `json:"label,omitempty"`
+	Default    bool   `json:"default,omitempty"`
+	Autoselect bool   `json:"autoselect,omitempty"`
 }
 
 // Segment is one slot of the channel timeline: a span of media time with
