@@ -23,7 +23,7 @@ type playReport struct {
 		Details string `json:"details"`
 		Message string `json:"message"`
 	} `json:"errors"`
-	Samples      []struct {
+	Samples []struct {
 		CurrentTime   float64 `json:"currentTime"`
 		VideoWidth    int     `json:"videoWidth"`
 		DecodedFrames int     `json:"decodedFrames"`

@@ -22,7 +22,7 @@ type muxtPlayReport struct {
 		Details string `json:"details"`
 		Message string `json:"message"`
 	} `json:"errors"`
-	Samples      []struct {
+	Samples []struct {
 		CurrentTime   float64 `json:"currentTime"`
 		VideoWidth    int     `json:"videoWidth"`
 		DecodedFrames int     `json:"decodedFrames"`
