@@ -88,6 +88,32 @@ func checkFragmentBoxes(t *testing.T, frag []byte, seq, trackID uint32, samples 
 	}
 }
 
+// TestWriteFragmentGaps: a fragment keeps every DTS; durations become the
+// distance to the next sample.
+func TestWriteFragmentGaps(t *testing.T) {
+	in := []media.Sample{
+		{DTS: 0, Duration: 10, Sync: true, Data: []byte{1}},
+		{DTS: 15, Duration: 10, Sync: true, Data: []byte{2}}, // 5 after the previous end
+		{DTS: 22, Duration: 10, Sync: true, Data: []byte{3}}, // 3 before it
+	}
+	frag, err := WriteFragment(1, 1, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := ParseFragment(frag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []media.Sample{
+		{DTS: 0, Duration: 15, Sync: true, Data: []byte{1}},
+		{DTS: 15, Duration: 7, Sync: true, Data: []byte{2}},
+		{DTS: 22, Duration: 10, Sync: true, Data: []byte{3}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("samples (-want +got):\n%s", diff)
+	}
+}
+
 func TestAppendFragmentNoAlloc(t *testing.T) {
 	samples := benchFragment()
 	buf := make([]byte, 0, FragmentSize(samples))
@@ -117,8 +143,9 @@ func TestWriteFragmentErrors(t *testing.T) {
 	}{
 		{"no samples", nil},
 		{"negative DTS", []media.Sample{{DTS: -1, Duration: 1, Data: []byte{1}}}},
-		{"gap", []media.Sample{{DTS: 0, Duration: 10, Data: []byte{1}}, {DTS: 11, Duration: 10, Data: []byte{1}}}},
-		{"overlap", []media.Sample{{DTS: 0, Duration: 10, Data: []byte{1}}, {DTS: 9, Duration: 10, Data: []byte{1}}}},
+		{"same DTS", []media.Sample{{DTS: 5, Duration: 10, Data: []byte{1}}, {DTS: 5, Duration: 10, Data: []byte{1}}}},
+		{"DTS going back", []media.Sample{{DTS: 5, Duration: 10, Data: []byte{1}}, {DTS: 4, Duration: 10, Data: []byte{1}}}},
+		{"DTS step over 2^32", []media.Sample{{DTS: 0, Duration: 10, Data: []byte{1}}, {DTS: 1 << 32, Duration: 10, Data: []byte{1}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

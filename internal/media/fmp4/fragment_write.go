@@ -46,9 +46,10 @@ func fragmentLayout(samples []media.Sample) (size int, ctts bool) {
 // traf with tfhd default-base-is-moof, tfdt version 1, and a trun with a
 // data offset and per-sample duration, size, flags and, when any sample has
 // one, version 1 signed composition offsets) followed by mdat. Sample
-// times are in the track's timescale (the one WriteInit wrote); samples
-// must be contiguous (each DTS is the previous DTS plus duration), since a
-// fragment stores only the first decode time.
+// times are in the track's timescale (the one WriteInit wrote) and DTS must
+// increase. A fragment stores only the first decode time, so each written
+// duration is the distance to the next sample's DTS (a gap lengthens the
+// sample before it); the last sample keeps its Duration.
 func WriteFragment(seq uint32, trackID uint32, samples []media.Sample) ([]byte, error) {
 	return AppendFragment(nil, seq, trackID, samples)
 }
@@ -63,9 +64,8 @@ func AppendFragment(dst []byte, seq uint32, trackID uint32, samples []media.Samp
 		return dst, fmt.Errorf("fmp4: write fragment: negative decode time %d", samples[0].DTS)
 	}
 	for i := 1; i < len(samples); i++ {
-		if want := samples[i-1].DTS + int64(samples[i-1].Duration); samples[i].DTS != want {
-			return dst, fmt.Errorf("fmp4: write fragment: sample %d has DTS %d, want %d (fragments cannot hold gaps)",
-				i, samples[i].DTS, want)
+		if d := samples[i].DTS - samples[i-1].DTS; d <= 0 || d > math.MaxUint32 {
+			return dst, fmt.Errorf("fmp4: write fragment: sample %d has DTS %d after %d", i, samples[i].DTS, samples[i-1].DTS)
 		}
 	}
 	size, ctts := fragmentLayout(samples)
@@ -117,7 +117,11 @@ func AppendFragment(dst []byte, seq uint32, trackID uint32, samples []media.Samp
 	p += 12
 	for i := range samples {
 		s := &samples[i]
-		be.PutUint32(b[p:], s.Duration)
+		dur := s.Duration
+		if i+1 < len(samples) {
+			dur = uint32(samples[i+1].DTS - s.DTS)
+		}
+		be.PutUint32(b[p:], dur)
 		be.PutUint32(b[p+4:], uint32(len(s.Data)))
 		if s.Sync {
 			be.PutUint32(b[p+8:], flagsSync)
