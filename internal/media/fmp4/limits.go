@@ -17,10 +17,10 @@ const (
 	// maxAudioConfig bounds an AudioSpecificConfig or dac3/dec3 payload;
 	// real ones are 2 to a few dozen bytes.
 	maxAudioConfig = 256
-	// maxMediaSeconds bounds decode times (in seconds) so that rescaling
+	// maxMediaSeconds bounds media times (in seconds) so that rescaling
 	// to a canonical timescale (at most maxSampleRate) cannot overflow
-	// int64: about 278 millennia.
-	maxMediaSeconds = 1 << 43
+	// int64: 2^40 s is about 35 millennia.
+	maxMediaSeconds = 1 << 40
 	// maxSampleRate bounds audio sample rates, and so canonical
 	// timescales (E-AC-3 and AAC top out at 96 kHz).
 	maxSampleRate = 1 << 20

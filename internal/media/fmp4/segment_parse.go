@@ -70,12 +70,11 @@ func ParseSegment(data []byte, init []InitTrack) ([]TrackSamples, error) {
 func canonicalTimes(samples []media.Sample, from uint32, info media.TrackInfo) error {
 	to := info.Timescale
 	audio := info.Kind == media.KindAudio
-	last := samples[len(samples)-1]
-	if uint64(last.DTS)/uint64(from) >= maxMediaSeconds || uint64(last.DTS+int64(last.Duration))/uint64(from) >= maxMediaSeconds {
-		return fmt.Errorf("%w: decode time %d/%d out of range", ErrMalformed, last.DTS, from)
-	}
 	for i := range samples {
 		s := &samples[i]
+		if end := s.DTS + int64(max(s.Duration, uint32(max(s.PTSOffset, 0)))); uint64(end)/uint64(from) >= maxMediaSeconds {
+			return fmt.Errorf("%w: decode time %d/%d out of range", ErrMalformed, s.DTS, from)
+		}
 		dts := media.Rescale(s.DTS, from, to)
 		end := media.Rescale(s.DTS+int64(s.Duration), from, to)
 		var off int64

@@ -301,3 +301,24 @@ func TestParseSegmentTestdata(t *testing.T) {
 		})
 	}
 }
+
+// TestParseSegmentTimeRange: times whose rescaling could overflow are
+// rejected, not wrapped.
+func TestParseSegmentTimeRange(t *testing.T) {
+	init := testTracks()
+	init[1].Timescale = 1 // one tick per second, rescaled to 48 kHz
+	for _, tc := range []struct {
+		tfdt uint64
+		ok   bool
+	}{{1 << 39, true}, {1 << 40, false}, {1 << 61, false}} {
+		seg := fragSpec{trackID: 2, tfhdFlags: tfhdDefaultBaseIsMoof | tfhdDefaultDuration, defDur: 1,
+			tfdtVersion: 1, tfdt: tc.tfdt, trunFlags: trunSampleSize, recs: [][]uint32{{1}}, payload: []byte{1}}.build(0)
+		got, err := ParseSegment(seg, init)
+		if tc.ok && (err != nil || got[0].Samples[0].DTS != int64(tc.tfdt)*48000) {
+			t.Errorf("tfdt %d: %v, %+v", tc.tfdt, err, got)
+		}
+		if !tc.ok && !errors.Is(err, ErrMalformed) {
+			t.Errorf("tfdt %d: error %v, want ErrMalformed", tc.tfdt, err)
+		}
+	}
+}
