@@ -264,6 +264,7 @@ function initScript() {
     s.currentTime = v.currentTime;
     s.readyState = v.readyState;
     s.paused = v.paused;
+    s.playbackRate = v.playbackRate;
     s.seeking = v.seeking;
     s.buffered = [];
     for (let i = 0; i < v.buffered.length; i++) {
@@ -480,7 +481,7 @@ async function main() {
         report.harnessError = `sample: ${e.message}`;
         break;
       }
-      sample.t = round(since());
+      sample.t = round(sample.t); // the page's clock, taken with currentTime
       for (const e of events) {
         e.t = round(e.t);
         if (e.kind === 'media') {
@@ -512,7 +513,7 @@ async function main() {
             report.switchError = null;
           } else {
             report.switchError = r.error; // retried at the next sample
-            if (r.before) switchTried = true;
+            report.renditions = await page.evaluate(() => window.boxcar.renditions());
           }
         }
       }
