@@ -289,10 +289,11 @@ func (c *checker) check(name string, body []byte) *parsed {
 		if r := int(math.Round(s.dur)); r > p.td {
 			t.Errorf("%s: EXTINF %.3f rounds above TARGETDURATION %d", name, s.dur, p.td)
 		}
-		if u, ok := c.uris[name][s.msn]; ok && u != s.uri && !p.iframe {
-			t.Errorf("%s: MSN %d was %q, now %q", name, s.msn, u, s.uri)
+		id := s.uri + " " + s.byterange
+		if u, ok := c.uris[name][s.msn]; ok && u != id {
+			t.Errorf("%s: MSN %d was %q, now %q", name, s.msn, u, id)
 		}
-		c.uris[name][s.msn] = s.uri
+		c.uris[name][s.msn] = id
 		if p.iframe {
 			continue
 		}
