@@ -86,6 +86,9 @@ type parser struct {
 func (p *parser) parse(data []byte) error {
 	// One copy of the input; lines, URIs and raw tags are slices of it.
 	text := strings.TrimPrefix(string(data), "\xef\xbb\xbf")
+	if n := strings.Count(text, "#EXTINF:"); n > 0 {
+		p.md.Segments = make([]Segment, 0, min(n, 1<<14)) // bounded: "#EXTINF:" may be inside one long line
+	}
 	first := true
 	for len(text) > 0 {
 		p.line++
@@ -327,12 +330,21 @@ func (p *parser) finish() error {
 // with a "+hhmm" offset (ffmpeg writes "2026-11-24T21:00:00.000+0000").
 // Fractional seconds are optional.
 func parseDate(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05Z07"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
+	// Pick the layout from the zone suffix: "Z", "+hh:mm", "+hhmm" or "+hh".
+	layout := "2006-01-02T15:04:05Z07:00"
+	if i := strings.LastIndexAny(s, "+-"); i > len("2006-01-02T") && !strings.HasSuffix(s, "Z") {
+		switch len(s) - i {
+		case len("+0000"):
+			layout = "2006-01-02T15:04:05Z0700"
+		case len("+00"):
+			layout = "2006-01-02T15:04:05Z07"
 		}
 	}
-	return time.Time{}, fmt.Errorf("not an ISO 8601 date-time with time zone")
+	t, err := time.Parse(layout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("not an ISO 8601 date-time with time zone")
+	}
+	return t, nil
 }
 
 // parseByteRange parses "<n>[@<o>]"; offset is -1 when absent.
