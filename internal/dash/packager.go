@@ -67,6 +67,9 @@ func (p *Packager) manifest(req *packager.Request, set *settings) (*packager.Obj
 		return nil, err
 	}
 	m := buildMPD(pl, req.PublicURL)
+	if len(m.Periods) == 0 {
+		return nil, packager.ErrNotFound
+	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(buf)
 	buf.Reset()
@@ -75,7 +78,7 @@ func (p *Packager) manifest(req *packager.Request, set *settings) (*packager.Obj
 	}
 	buf.WriteByte('\n')
 	body := bytes.Clone(buf.Bytes())
-	last := &pl.win[len(pl.win)-1]
+	last := pl.lastListed()
 	return &packager.Object{
 		Body:         body,
 		ContentType:  "application/dash+xml",
@@ -120,7 +123,8 @@ func mediaSegment(ctx context.Context, req *packager.Request, set *settings, ref
 	}
 	// Segments stay servable a little past the listed window (see
 	// servingGrace) but never beyond the delayed live point.
-	groups := packager.Window(packager.Groups(s, set.segment), set.window+set.servingGrace(), set.timeDelay)
+	all := packager.Groups(s, set.segment)
+	groups := packager.Window(all, set.window+set.servingGrace(), servingDelay(all, set.timeDelay, req.Now))
 	var g *packager.Group
 	if set.format == TimeWithTimeline {
 		g = findByTime(s, groups, tr, ref.value)
@@ -142,6 +146,23 @@ func mediaSegment(ctx context.Context, req *packager.Request, set *settings, ref
 		MaxAge:       segmentMaxAge,
 		LastModified: g.PDT.Add(ticks(g.Duration)),
 	}, nil
+}
+
+// servingDelay is the time delay segment requests honour. The MPD hides
+// the newest delay of media (packager.Window), measured from the newest
+// group; while the encoder is silent the wall clock moves on, and with
+// NUMBER_WITH_DURATION players ask for segments by wall-clock time, so a
+// group that ended delay before now is served even if it is among the
+// newest.
+func servingDelay(all []packager.Group, delay time.Duration, now time.Time) time.Duration {
+	if delay <= 0 || len(all) == 0 {
+		return delay
+	}
+	last := &all[len(all)-1]
+	if idle := now.Sub(last.PDT.Add(ticks(last.Duration))); idle > 0 {
+		return max(delay-idle, 0)
+	}
+	return delay
 }
 
 // findByTime returns the group whose media of track tr starts at decode

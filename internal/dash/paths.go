@@ -7,18 +7,6 @@ import (
 	"boxcar/internal/packager"
 )
 
-// URL layout under /out/v1/{endpointId}/ (req.Path):
-//
-//	<manifestName>.mpd                       the MPD
-//	<manifestName>_<trackID>_init<n>.mp4     init segment n of a track
-//	<manifestName>_<trackID>_<Number>.mp4    media segment (NUMBER_* formats)
-//	<manifestName>_<trackID>_<Time>.mp4      media segment (TIME_WITH_TIMELINE;
-//	                                         Time in the track timescale)
-//
-// Representation ids are track IDs, so the MPD's templates are
-// <manifestName>_$RepresentationID$_init<n>.mp4 and
-// <manifestName>_$RepresentationID$_$Number$.mp4 (or $Time$).
-
 // objectKind is what a request path names.
 type objectKind int
 

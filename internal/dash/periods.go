@@ -60,13 +60,22 @@ type periodMemo struct {
 	// fingerprint is what the starts depend on besides the snapshot
 	// (channel, output segment duration, format).
 	fingerprint string
-	version     uint64
+	// updated and version are the last stored snapshot's, so an older
+	// snapshot served late never rewinds the memo; updated (wall clock)
+	// comes first because a re-created channel starts its versions over.
+	updated time.Time
+	version uint64
 	// hi is the newest group Number examined; starts are the Period
 	// starts known, ascending, the first one covering the oldest group
 	// of the last snapshot examined.
 	hi     uint64
 	starts []anchor
-	used   time.Time
+	// hiStart and hiPDT are group hi's channel time and program
+	// date-time: a snapshot that has group hi with other values belongs
+	// to another life of the channel (deleted and re-created).
+	hiStart int64
+	hiPDT   time.Time
+	used    time.Time
 }
 
 // maxMemos bounds the endpoints whose Period starts are remembered; past
@@ -118,9 +127,8 @@ func (c *periodCache) evictLocked() {
 // periodStarts returns the anchors of the Periods that cover groups,
 // ascending: the first covers groups[0]. begins(k) reports whether
 // groups[k] (k ≥ 1) starts a Period; it is only called for groups not
-// examined before. version is the snapshot's, so an older snapshot
-// served late never rewinds the memo.
-func (c *periodCache) periodStarts(endpoint, fingerprint string, version uint64, now time.Time,
+// examined before. updated and version identify the snapshot.
+func (c *periodCache) periodStarts(endpoint, fingerprint string, updated time.Time, version uint64, now time.Time,
 	groups []packager.Group, begins func(k int) bool) []anchor {
 	if len(groups) == 0 {
 		return nil
@@ -135,6 +143,11 @@ func (c *periodCache) periodStarts(endpoint, fingerprint string, version uint64,
 	var starts []anchor
 	from := 1
 	warm := m.fingerprint == fingerprint && len(m.starts) > 0 && m.starts[0].number <= oldest && m.hi >= oldest
+	if warm {
+		if i, ok := findNumber(groups, m.hi); ok && (groups[i].Start != m.hiStart || !groups[i].PDT.Equal(m.hiPDT)) {
+			warm = false
+		}
+	}
 	if warm {
 		// Continue from what the memo examined.
 		starts = append(make([]anchor, 0, len(m.starts)+1), m.starts...)
@@ -171,15 +184,21 @@ func (c *periodCache) periodStarts(endpoint, fingerprint string, version uint64,
 		i++
 	}
 	starts = starts[i:]
-	if version >= m.version {
-		if warm {
-			m.hi = max(m.hi, newest)
-		} else {
-			m.hi = newest
+	newer := updated.After(m.updated) || updated.Equal(m.updated) && version >= m.version
+	if m.fingerprint != fingerprint || newer {
+		if !warm || newest >= m.hi {
+			last := &groups[len(groups)-1]
+			m.hi, m.hiStart, m.hiPDT = newest, last.Start, last.PDT
 		}
-		m.fingerprint, m.version, m.starts = fingerprint, version, starts
+		m.fingerprint, m.updated, m.version, m.starts = fingerprint, updated, version, starts
 	}
 	return starts
+}
+
+// findNumber returns the index of the group numbered n.
+func findNumber(groups []packager.Group, n uint64) (int, bool) {
+	i := sort.Search(len(groups), func(i int) bool { return groups[i].Number >= n })
+	return i, i < len(groups) && groups[i].Number == n
 }
 
 // ticks converts a 90 kHz duration to a time.Duration.

@@ -205,6 +205,19 @@ func (pl *plan) fingerprint() string {
 	return fmt.Sprintf("%s|%d|%d", pl.snap.Channel, pl.set.segment, pl.set.format)
 }
 
+// lastListed is the newest window group some Representation lists (the
+// window may end in a gap).
+func (pl *plan) lastListed() *packager.Group {
+	for i := len(pl.win) - 1; i > 0; i-- {
+		for r := range pl.reps {
+			if pl.spans[r][i].ok {
+				return &pl.win[i]
+			}
+		}
+	}
+	return &pl.win[0]
+}
+
 // begins reports whether all[k] starts a Period (see periods.go).
 func (pl *plan) begins(k int) bool {
 	g, prev := &pl.all[k], &pl.all[k-1]
@@ -239,7 +252,7 @@ func (pl *plan) span(r, k int) span {
 
 // splitPeriods assigns the window's groups to Periods.
 func (pl *plan) splitPeriods(p *Packager, now time.Time) {
-	starts := p.periods.periodStarts(pl.set.endpointID, pl.fingerprint(), pl.snap.Version, now,
+	starts := p.periods.periodStarts(pl.set.endpointID, pl.fingerprint(), pl.snap.Updated, pl.snap.Version, now,
 		pl.all, pl.begins)
 	si := 0
 	for i := range pl.win {
