@@ -357,3 +357,52 @@ func dmxtFirstDiff(a, b []string) int {
 	}
 	return min(len(a), len(b))
 }
+
+// TestDemuxEAC3DependentSubstreams builds E-AC-3 access units of an
+// independent and a dependent substream (ffmpeg's encoder writes only
+// independent ones, so every other frame is relabelled dependent) and
+// checks they come out as one sample each, even when an access unit
+// straddles two PES packets.
+func TestDemuxEAC3DependentSubstreams(t *testing.T) {
+	dir := t.TempDir()
+	raw := dmxtRead(t, dmxtFFmpeg(t, dir, "a.eac3", "-f", "lavfi", "-i", "sine=sample_rate=48000", "-c:a", "eac3", "-ac", "2", "-b:a", "96k", "-t", "0.5", "-f", "eac3"))
+	var frames [][]byte
+	for off := 0; off < len(raw); {
+		h, err := codec.ParseEAC3Header(raw[off:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := bytes.Clone(raw[off : off+h.FrameSize])
+		if len(frames)%2 == 1 {
+			f[2] = f[2]&0x3f | 1<<6 // strmtyp 1: dependent
+		}
+		frames = append(frames, f)
+		off += h.FrameSize
+	}
+	n := len(frames) / 2 * 2
+	frames = frames[:n]
+	m := newDmxtMux()
+	m.writeProgram(dmxtES{streamType: dmxStreamEAC3, pid: dmxtAudioPID})
+	// Two PES packets, split inside an access unit: between the
+	// independent and the dependent frame of access unit 2.
+	first := bytes.Join(frames[:5], nil)
+	m.pes(dmxtAudioPID, 0xc0, 90000, -1, first, true)
+	m.pes(dmxtAudioPID, 0xc0, -1, -1, bytes.Join(frames[5:], nil), true)
+	r := demuxOK(t, m.out, DemuxOptions{Anchor: -1})
+	tr := r.Tracks[0]
+	if len(tr.Samples) != n/2 || tr.Dropped != 0 {
+		t.Fatalf("got %d samples, dropped %d; want %d", len(tr.Samples), tr.Dropped, n/2)
+	}
+	for i, s := range tr.Samples {
+		if want := append(bytes.Clone(frames[2*i]), frames[2*i+1]...); !bytes.Equal(s.Data, want) {
+			t.Errorf("sample %d: %d bytes, want the %d bytes of frames %d and %d", i, len(s.Data), len(want), 2*i, 2*i+1)
+		}
+		if s.Duration != 1536 || s.DTS != 48000+int64(i)*1536 {
+			t.Errorf("sample %d: DTS %d duration %d", i, s.DTS, s.Duration)
+		}
+	}
+	// dec3 lists one dependent substream under the independent one.
+	if cfg := tr.Info.AudioConfig; len(cfg) != 6 || cfg[4]&0x1e>>1 != 1 {
+		t.Errorf("dec3 %x: want num_dep_sub 1", cfg)
+	}
+}
