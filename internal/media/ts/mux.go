@@ -57,6 +57,10 @@ const (
 	muxMaxPESLength = 0xffff
 	// muxWrap is the modulus of 33-bit PTS, DTS and PCR bases.
 	muxWrap = 1 << 33
+	// muxMaxSpan bounds the time a segment covers (10 minutes of 90 kHz;
+	// HLS segments last seconds), and so the PCR-only packets that fill
+	// its gaps.
+	muxMaxSpan = 600 * 90000
 )
 
 // ErrMuxInput reports tracks Mux cannot package: more than one video or
@@ -257,6 +261,13 @@ func (m *muxer) plan() error {
 			m.pes, b = append(m.pes, b[0]), b[1:]
 		}
 	}
+	first, last := m.pes[0].dts, m.pes[0].end
+	for i := range m.pes {
+		first, last = min(first, m.pes[i].dts), max(last, m.pes[i].end, m.pes[i].pts)
+	}
+	if last-first > muxMaxSpan {
+		return fmt.Errorf("%w: segment spans %d s", ErrMuxInput, (last-first)/media.VideoTimescale)
+	}
 	// Natural packet counts.
 	for i := range m.pes {
 		p := &m.pes[i]
@@ -420,14 +431,17 @@ func (m *muxer) write(seq uint64) error {
 	m.keyframes = make([]ByteRange, 0, keyframes)
 	m.scratch = make([]byte, 0, maxPES)
 
-	// Times in 27 MHz: before the first anchor, just below it; then from
-	// anchor to anchor, and from the last to the end of the PCR stream.
+	// Times in 27 MHz: before the first anchor, just below it (but not
+	// after the DTS of the first PES, should that lead by more than
+	// muxDelay); then from anchor to anchor, and from the last to the end
+	// of the PCR stream.
 	var w muxWindow
 	w.next(m, 0)
 	if w.anchor < 0 {
 		return fmt.Errorf("%w: no PES on the PCR stream", ErrMuxInput)
 	}
-	w.a, w.b = w.bTime-1, w.bTime-1
+	pre := min(w.bTime-1, m.pes[0].dts*muxClock)
+	w.a, w.b = pre, pre
 	w.total = 1
 	for i := range m.pes {
 		p := &m.pes[i]
@@ -512,7 +526,8 @@ func (w *muxWindow) time() int64 {
 	if w.total == 0 {
 		return w.a
 	}
-	return w.a + (w.b-w.a)*int64(w.pos)/int64(w.total)
+	d, n, pos := w.b-w.a, int64(w.total), int64(w.pos)
+	return w.a + d/n*pos + d%n*pos/n // d*pos/n without overflow
 }
 
 // muxPCRTime is the PCR (27 MHz, unwrapped) of a PES with DTS dts (90

@@ -83,6 +83,10 @@ func TestMuxStructure(t *testing.T) {
 			}
 			return a
 		}()}},
+		{"audio leads video by 300 ms", 6, []MuxTrack{
+			muxtVideo(50, 25, 25, 90000, func(int) int { return 2000 }),
+			muxtAAC(100, 300, media.Rescale(90000-27000, media.VideoTimescale, 48000)),
+		}},
 		{"timestamps cross 2^33", 1 << 40, []MuxTrack{
 			muxtVideo(50, 25, 25, wrap-45000, func(int) int { return 2000 }),
 			muxtAAC(94, 300, media.Rescale(wrap-45000, media.VideoTimescale, 48000)),
@@ -227,6 +231,7 @@ func TestMuxErrors(t *testing.T) {
 			t.Samples[1] = media.Sample{DTS: 3600, Data: []byte{0, 0, 1, 0, 0x41}}
 		})}},
 		{"samples out of order", []MuxTrack{with(video, func(t *MuxTrack) { t.Samples[0].DTS = 7200 })}},
+		{"segment of 11 minutes", []MuxTrack{with(video, func(t *MuxTrack) { t.Samples[1].DTS = 660 * 90000 })}},
 		{"empty audio frame", []MuxTrack{with(audio, func(t *MuxTrack) { t.Samples[1].Data = nil })}},
 		{"AAC frame too large for ADTS", []MuxTrack{with(audio, func(t *MuxTrack) { t.Samples[1].Data = make([]byte, 8190) })}},
 	}
