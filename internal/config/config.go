@@ -55,6 +55,10 @@ type LogConfig struct {
 	Level string `yaml:"level" env:"BOXCAR_LOG_LEVEL"`
 	// Format is text or json.
 	Format string `yaml:"format" env:"BOXCAR_LOG_FORMAT"`
+	// AccessLog receives MediaPackage-style JSON access-log lines for
+	// ingest and playback requests: a file path, "-" for standard output,
+	// or "" (the default) for none.
+	AccessLog string `yaml:"accessLog" env:"BOXCAR_ACCESS_LOG"`
 }
 
 // AuthConfig configures control-plane authentication.

@@ -1,28 +1,84 @@
 package server
 
 import (
+	"context"
+	"io"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"boxcar/internal/config"
 	"boxcar/internal/configstore"
 	"boxcar/internal/control"
+	"boxcar/internal/dash"
+	"boxcar/internal/egress"
+	"boxcar/internal/hls"
+	"boxcar/internal/ingest"
+	"boxcar/internal/live"
+	"boxcar/internal/store"
 )
 
+// components are what the routes serve from.
+type components struct {
+	config    configstore.Store
+	media     store.Store
+	timelines *live.Manager
+	access    io.Writer // JSON access log; nil for none
+}
+
 // routes registers every route of the listener.
-func (s *Server) routes(mux *http.ServeMux, cs configstore.Store, opts Options) error {
+func (s *Server) routes(mux *http.ServeMux, c components) error {
 	api, err := control.New(control.Options{
 		Config:   s.cfg,
-		Store:    cs,
+		Store:    c.config,
 		Logger:   s.log,
 		Registry: s.registry,
 		Clock:    s.clock,
+		ChannelDeleted: func(ctx context.Context, id string) {
+			if err := c.timelines.DeleteChannel(ctx, id); err != nil {
+				s.log.Error("delete channel media", "channel", id, "err", err)
+			}
+		},
 	})
 	if err != nil {
 		return err
 	}
 	s.closers = append(s.closers, api.Close)
 	api.Register(mux)
+
+	in, err := ingest.New(ingest.Options{
+		Channels:  c.config,
+		Timelines: c.timelines,
+		Config:    s.cfg.Ingest,
+		Clock:     s.clock,
+		Logger:    s.log,
+		Registry:  s.registry,
+		AccessLog: c.access,
+	})
+	if err != nil {
+		return err
+	}
+	s.runners = append(s.runners, in.Run)
+	mux.Handle("/in/v2/", in)
+	mux.Handle("GET /boxcar/v1/channels/{id}/ingest_status", api.Protect(config.RoleReadOnly, in.Status()))
+
+	out, err := egress.New(egress.Options{
+		Endpoints: c.config,
+		Timelines: c.timelines,
+		Media:     c.media,
+		HLS:       hls.New(),
+		DASH:      dash.New(),
+		Config:    s.cfg.Egress,
+		PublicURL: s.cfg.PublicURL,
+		Clock:     s.clock,
+		Logger:    s.log,
+		Registry:  s.registry,
+		AccessLog: c.access,
+	})
+	if err != nil {
+		return err
+	}
+	mux.Handle("/out/v1/", out)
 
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

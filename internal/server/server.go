@@ -23,6 +23,8 @@ import (
 	"boxcar/internal/clock"
 	"boxcar/internal/config"
 	"boxcar/internal/configstore"
+	"boxcar/internal/live"
+	"boxcar/internal/store"
 )
 
 // Options are the parts of a server that do not come from the
@@ -48,14 +50,14 @@ type Server struct {
 
 // New builds every component and opens the listener. The caller must call
 // Run, which also releases everything New opened.
-func New(cfg config.Config, opts Options) (s *Server, err error) {
+func New(cfg config.Config, opts Options) (_ *Server, err error) {
 	if opts.LogOutput == nil {
 		opts.LogOutput = os.Stderr
 	}
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
-	s = &Server{cfg: cfg, clock: opts.Clock, registry: prometheus.NewRegistry(), ready: make(chan struct{})}
+	s := &Server{cfg: cfg, clock: opts.Clock, registry: prometheus.NewRegistry(), ready: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -81,8 +83,38 @@ func New(cfg config.Config, opts Options) (s *Server, err error) {
 	}
 	s.closers = append(s.closers, cs.Close)
 
+	files, err := store.NewFile(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	media := store.NewCached(files, cfg.Storage.MemoryBytes)
+	ret := newRetention(cs, cfg.Storage.RetentionMargin, cfg.Storage.DefaultRetention)
+	timelines, err := live.Open(context.Background(), live.Options{
+		DataDir:        cfg.DataDir,
+		Store:          media,
+		Clock:          s.clock,
+		Logger:         s.log,
+		Registry:       s.registry,
+		FailoverFactor: cfg.Ingest.FailoverFactor,
+		Retention:      ret.For,
+		SweepInterval:  cfg.Storage.SweepInterval,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, timelines.Close)
+	s.runners = append(s.runners, timelines.Run)
+
+	access, err := openAccessLog(cfg.Log.AccessLog)
+	if err != nil {
+		return nil, err
+	}
+	if access != nil {
+		s.closers = append(s.closers, access.Close)
+	}
+
 	mux := http.NewServeMux()
-	if err := s.routes(mux, cs, opts); err != nil {
+	if err := s.routes(mux, components{config: cs, media: media, timelines: timelines, access: access}); err != nil {
 		return nil, err
 	}
 	s.http = &http.Server{
@@ -170,6 +202,22 @@ func (s *Server) close() {
 		}
 	}
 	s.closers = nil
+}
+
+// openAccessLog opens the JSON access log named by the configuration:
+// "" for none, "-" for standard output, else a file appended to.
+func openAccessLog(name string) (*os.File, error) {
+	switch name {
+	case "":
+		return nil, nil
+	case "-":
+		return os.Stdout, nil
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("server: open access log: %w", err)
+	}
+	return f, nil
 }
 
 func newLogger(c config.LogConfig, w io.Writer) *slog.Logger {
