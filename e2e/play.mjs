@@ -424,7 +424,6 @@ async function main() {
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 640, height: 360 },
-      ignoreDefaultArgs: ['--mute-audio'],
     });
     report.browser = context.browser() ? context.browser().version() : null;
     const page = context.pages()[0] || await context.newPage();
