@@ -25,6 +25,8 @@ func TestFFmpegIngestAndServe(t *testing.T) {
 		{"h264", []string{"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-bf", "2"}, media.CodecH264, "avc1", "libx264"},
 		{"h265_hvc1", []string{"-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error:keyint=25:min-keyint=25:bframes=3", "-tag:v", "hvc1"}, media.CodecH265, "hvc1", "libx265"},
 		{"h265_hev1", []string{"-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error:keyint=25:min-keyint=25", "-tag:v", "hev1"}, media.CodecH265, "hev1", "libx265"},
+		{"h265_hev1_inband", []string{"-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error:keyint=25:min-keyint=25:repeat-headers=1:aud=1", "-tag:v", "hev1"}, media.CodecH265, "hev1", "libx265"},
+		{"h264_inband", []string{"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-x264-params", "repeat-headers=1:aud=1"}, media.CodecH264, "avc1", "libx264"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,6 +70,16 @@ func TestFFmpegIngestAndServe(t *testing.T) {
 				}
 			}
 			checkCanonical(t, perTrack[0], media.VideoTimescale/25, true)
+			for i, seg := range perTrack[0] {
+				for j, smp := range seg {
+					_ = walkNALs(smp.Data, 4, func(nal []byte) error {
+						if k := classifyNAL(tc.codec, nal); k != nalOther && k != nalIRAP {
+							t.Fatalf("segment %d sample %d keeps a delimiter or parameter set", i, j)
+						}
+						return nil
+					})
+				}
+			}
 			checkCanonical(t, perTrack[1], 1024, false)
 
 			for idx, tr := range tracks {
