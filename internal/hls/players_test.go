@@ -32,15 +32,23 @@ func TestPlayers(t *testing.T) {
 		t.Run(c.player+"/"+c.ep.ID, func(t *testing.T) {
 			t.Parallel()
 			// Clip segments 0-7, then the encoder restarts and signals
-			// it (EXT-X-DISCONTINUITY): 0-29.
-			var order []clipSegment
-			order = append(order, segs[:8]...)
-			order = append(order, segs...)
-			order[8].disc = true
+			// it (EXT-X-DISCONTINUITY) and loops the clip with running
+			// timestamps for as long as the test lasts (the player may
+			// wait for a browser slot first).
+			next := func(i int) clipSegment {
+				if i < 8 {
+					return segs[i]
+				}
+				k := i - 8
+				seg := segs[k%len(segs)]
+				seg.shift = int64(k/len(segs)) * clipSeconds * 90000
+				seg.disc = k == 0
+				return seg
+			}
 			const head = 12
 			b := livetest.New(t, "ch1", livetest.Rendition{Name: "index", Video: true, Audio: true})
-			for _, seg := range order[:head] {
-				feed(t, b, seg, false)
+			for i := range head {
+				feed(t, b, next(i), false)
 			}
 			o := newOrigin(t, b, c.ep)
 			ctx, cancel := context.WithCancel(context.Background())
@@ -49,19 +57,18 @@ func TestPlayers(t *testing.T) {
 			go func() {
 				tick := time.NewTicker(2 * time.Second)
 				defer tick.Stop()
-				for i := head; i < len(order); i++ {
+				for i := head; ; i++ {
 					select {
 					case <-ctx.Done():
 						fed <- nil
 						return
 					case <-tick.C:
 					}
-					if err := feedErr(b, order[i], false); err != nil {
+					if err := feedErr(b, next(i), false); err != nil {
 						fed <- err
 						return
 					}
 				}
-				fed <- nil
 			}()
 			res, err := players.Play(ctx, mediatest.PlayOptions{Player: c.player, URL: o.url(c.ep, c.path), Seconds: 25})
 			cancel()

@@ -42,6 +42,8 @@ type clipSegment struct {
 	data     []byte
 	// disc marks the segment as following an EXT-X-DISCONTINUITY.
 	disc bool
+	// shift moves the segment's timestamps (90 kHz), to loop the clip.
+	shift int64
 }
 
 func TestMain(m *testing.M) {
@@ -127,9 +129,15 @@ func feed(t testing.TB, b *livetest.Builder, seg clipSegment, end bool) {
 }
 
 func feedErr(b *livetest.Builder, seg clipSegment, end bool) error {
-	res, err := ts.Demux(seg.data, ts.DemuxOptions{Anchor: b.Timeline.Anchor(1)})
+	res, err := ts.Demux(seg.data, ts.DemuxOptions{Anchor: -1})
 	if err != nil {
 		return fmt.Errorf("demux %s: %w", seg.name, err)
+	}
+	for _, tr := range res.Tracks {
+		d := media.Rescale(seg.shift, media.VideoTimescale, tr.Info.Timescale)
+		for i := range tr.Samples {
+			tr.Samples[i].DTS += d
+		}
 	}
 	in := &live.IngestSegment{Input: 1, Rendition: "index", Name: seg.name, Duration: seg.duration,
 		TargetDuration: 2 * time.Second, Ended: end, Discontinuity: seg.disc}
