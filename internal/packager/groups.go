@@ -79,7 +79,8 @@ func numberings(runs []live.Run, want time.Duration) []numbering {
 
 // Groups returns the output segments the snapshot's window holds for an
 // output segment duration of want, oldest first. The last group of the
-// current run is only included once it is complete.
+// current run is only included once it is complete, or, shorter, once the
+// channel ended.
 func Groups(s *live.Snapshot, want time.Duration) []Group {
 	if len(s.Segments) == 0 || len(s.Runs) == 0 {
 		return nil
@@ -112,9 +113,12 @@ func Groups(s *live.Snapshot, want time.Duration) []Group {
 		}
 		lastIdx := i + int(gLast-seq)
 		if lastIdx >= len(segs) {
-			if nb.end == 0 || segs[len(segs)-1].Seq < gLast {
+			closed := nb.end != 0 && segs[len(segs)-1].Seq >= gLast
+			if !closed && !s.Ended {
 				break // incomplete group at the live edge
 			}
+			// The run ended, or the channel did: nothing will complete
+			// the group, so it is shorter.
 			lastIdx = len(segs) - 1
 		}
 		g := Group{
