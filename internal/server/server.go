@@ -33,6 +33,10 @@ type Options struct {
 	Version   string
 	LogOutput io.Writer   // process log; default os.Stderr
 	Clock     clock.Clock // default the real clock
+	// Routes, when set, adds routes to the listener's mux after Boxcar's
+	// own (the demo's page and status). It must not register a pattern
+	// Boxcar already serves.
+	Routes func(mux *http.ServeMux)
 }
 
 // Server is a running Boxcar process.
@@ -116,6 +120,9 @@ func New(cfg config.Config, opts Options) (_ *Server, err error) {
 	mux := http.NewServeMux()
 	if err := s.routes(mux, components{config: cs, media: media, timelines: timelines, access: access}); err != nil {
 		return nil, err
+	}
+	if opts.Routes != nil {
+		opts.Routes(mux)
 	}
 	s.http = &http.Server{
 		Handler:           mux,
