@@ -186,7 +186,7 @@ const (
 )
 
 type fixture struct {
-	t         *testing.T
+	t         testing.TB
 	b         *livetest.Builder
 	eps       *fakeEndpoints
 	hls, dash *fakePackager
@@ -217,7 +217,7 @@ const publicURL = "https://origin.example.com"
 
 // newFixture builds a handler over channel ch1 (3 segments) and a set of
 // endpoints; mod may adjust the options first.
-func newFixture(t *testing.T, mod func(*Options)) *fixture {
+func newFixture(t testing.TB, mod func(*Options)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, b: livetest.New(t, "ch1"), eps: &fakeEndpoints{},
 		hls: &fakePackager{name: "hls"}, dash: &fakePackager{name: "dash"},
