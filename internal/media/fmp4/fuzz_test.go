@@ -126,8 +126,8 @@ func FuzzParseFragment(f *testing.F) {
 			return
 		}
 		for i := 1; i < len(samples); i++ {
-			if samples[i].DTS != samples[i-1].DTS+int64(samples[i-1].Duration) {
-				return // a tfdt jump between moofs: not one fragment's worth
+			if samples[i].DTS != samples[i-1].DTS+int64(samples[i-1].Duration) || samples[i-1].Duration == 0 {
+				return // a tfdt jump between moofs or a zero duration: WriteFragment wants DTS to increase
 			}
 		}
 		frag, err := WriteFragment(1, id, samples)
