@@ -44,6 +44,24 @@ func BenchmarkMPD(b *testing.B) {
 	}
 }
 
+// BenchmarkMPDRetained is BenchmarkMPD with ten minutes of media retained
+// behind the 60 s window (live.DefaultRetention): the groups outside the
+// window still cost their grouping.
+func BenchmarkMPDRetained(b *testing.B) {
+	f := newFixture(b, benchLadder...)
+	f.b.Segments(1, 300)
+	req := f.request("index.mpd")
+	if _, err := f.p.Package(context.Background(), req); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.p.Package(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkSegment serves one media segment (the stored fragments behind
 // a styp) from the memory store.
 func BenchmarkSegment(b *testing.B) {
