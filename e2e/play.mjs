@@ -135,7 +135,7 @@ function harness() {
         if (i < 0 || !hls.levels[i]) return null;
         return api.renditions()[i];
       };
-      api.select = (i) => { hls.currentLevel = i; };
+      api.select = (r) => { hls.currentLevel = r.index; };
     } else if (player === 'shaka') {
       shaka.polyfill.installAll();
       if (!shaka.Player.isBrowserSupported()) throw new Error('shaka: browser not supported');
@@ -162,9 +162,11 @@ function harness() {
         const i = ts.findIndex((t) => t.active);
         return i < 0 ? null : api.renditions()[i];
       };
-      api.select = (i) => {
+      api.select = (r) => {
+        const track = tracks().find((t) => String(t.id) === r.id);
+        if (!track) throw new Error(`shaka: variant ${r.id} is gone`);
         p.configure({ abr: { enabled: false } });
-        p.selectVariantTrack(tracks()[i], true);
+        p.selectVariantTrack(track, true);
       };
       try {
         await p.load(url);
@@ -208,9 +210,9 @@ function harness() {
         const i = reps().findIndex((x) => x.id === r.id);
         return norm(i, r.id, r.bandwidth, r.width, r.height);
       };
-      api.select = (i) => {
+      api.select = (r) => {
         p.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: false } } } });
-        p.setRepresentationForTypeByIndex('video', i, true);
+        p.setRepresentationForTypeById('video', r.id, true);
       };
     } else {
       throw new Error(`unknown player ${player}`);
@@ -229,7 +231,11 @@ function harness() {
     const byBw = [...others].sort((a, b) => (a.bandwidth || 0) - (b.bandwidth || 0));
     const lowest = byBw[0];
     const target = (cur.bandwidth || 0) > (lowest.bandwidth || 0) ? lowest : byBw[byBw.length - 1];
-    api.select(target.index);
+    try {
+      api.select(target);
+    } catch (e) {
+      return { error: String(e.message || e), before: cur };
+    }
     return { before: cur, target };
   };
 }
