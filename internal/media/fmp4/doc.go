@@ -6,7 +6,7 @@
 //
 // Everything here is pure: bytes in, values and errors out. Input on the
 // ingest side is untrusted; every count and size is bounded by the named
-// limits below and malformed input returns an error wrapping ErrMalformed,
+// limits of limits.go and malformed input returns an error wrapping ErrMalformed,
 // never a panic.
 //
 // Parsed sample data aliases the input buffer wherever no rewrite is needed
