@@ -203,6 +203,7 @@ func (h *Handler) listSegments(t target, s *session, name string, m *mediaPlayli
 		return r, nil
 	}
 	first, end := m.mediaSeq, m.mediaSeq+uint64(n)
+	restarted := false
 	switch {
 	case !r.started:
 		// The first playlist of a rendition (a new push, or Boxcar
@@ -224,6 +225,9 @@ func (h *Handler) listSegments(t target, s *session, name string, m *mediaPlayli
 		}
 		r.pending = nil
 		r.next = first + uint64(s.firstHeld(t, name, m))
+		// A restarted encoder's timestamps start over: the timeline must
+		// see a discontinuity, not old media.
+		restarted = true
 	}
 	for i := range m.segments {
 		seq := first + uint64(i)
@@ -233,6 +237,9 @@ func (h *Handler) listSegments(t target, s *session, name string, m *mediaPlayli
 		p, err := h.listedOf(t, name, m, i, now)
 		if err != nil {
 			return nil, err
+		}
+		if restarted {
+			p.disc, restarted = true, false
 		}
 		r.pending = append(r.pending, p)
 	}

@@ -515,6 +515,10 @@ func (t *Timeline) windowStart() int64 {
 	return 0
 }
 
+// restartJump is how many nominal segment durations an input's timestamps
+// may go back before it counts as restarted.
+const restartJump = 3
+
 // maxForwardJump is how far past the edge a segment may start and still
 // count as the same timestamp sequence (the encoder skipped segments);
 // beyond it the input is treated as restarted.
@@ -535,15 +539,18 @@ func (t *Timeline) mapTime(seg *IngestSegment, inStart int64) (c int64, disc boo
 	in := t.st.Inputs[seg.Input]
 	defer func() { t.st.Inputs[seg.Input] = in }()
 	// Timestamps that land in the window continue the timeline (a segment
-	// matching a stored one is a duplicate); an encoder that restarts
-	// within the window is told apart by ingest, which sees its media
-	// sequence numbers restart and flags a discontinuity.
-	if in.Mapped && (!seg.Discontinuity || in.Remapped && abs(inStart-in.RemapStart) <= tol) {
+	// matching a stored one is a duplicate). An encoder that restarts is
+	// told apart by ingest, which sees its media sequence numbers restart
+	// and flags a discontinuity, or by its timestamps going back by more
+	// than a few segments (a retransmission or a lagging rendition goes
+	// back by one or two at most).
+	restarted := in.Mapped && inStart < in.LastEnd-restartJump*2*tol
+	if in.Mapped && !restarted && (!seg.Discontinuity || in.Remapped && abs(inStart-in.RemapStart) <= tol) {
 		if c := inStart + in.Offset; t.plausible(c, tol) {
 			return c, false, true
 		}
 	}
-	if !in.Mapped && !seg.Discontinuity {
+	if !in.Mapped && !seg.Discontinuity && !restarted {
 		for other, os := range t.st.Inputs {
 			if other == seg.Input || !os.Mapped {
 				continue

@@ -432,3 +432,20 @@ func TestTimelineCrashBetweenWriteAndPublish(t *testing.T) {
 	}
 	checkDense(t, b, s)
 }
+
+func TestTimelineUnflaggedRestartInsideWindow(t *testing.T) {
+	b := livetest.New(t, "ch1")
+	b.Declare(1)
+	b.Segments(1, 10)
+	// The encoder restarted (while ingest state was lost, so nothing
+	// flagged it) and its timestamps land back inside the window.
+	b.Rewind(1, 0)
+	s := b.Segments(1, 3)
+	if got := len(s.Segments); got != 13 {
+		t.Fatalf("segments: got %d, want 13 (restarted media taken as duplicates?)", got)
+	}
+	if discs(s) != 1 || !s.Segments[10].Disc {
+		t.Fatalf("discontinuities: %d", discs(s))
+	}
+	checkDense(t, b, s)
+}

@@ -179,6 +179,10 @@ func (b *Builder) Restart(input live.Input, pts int64) {
 	b.disc[input] = true
 }
 
+// Rewind makes input's timestamps jump to pts without a discontinuity
+// flag, as an encoder that restarted while the origin was down.
+func (b *Builder) Rewind(input live.Input, pts int64) { b.next[input] = pts }
+
 // Skip makes input skip n segments (an encoder outage with continuing
 // timestamps), advancing the clock meanwhile.
 func (b *Builder) Skip(input live.Input, n int) {
