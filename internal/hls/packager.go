@@ -58,7 +58,7 @@ func (p *Packager) Package(ctx context.Context, req *packager.Request) (*package
 		if r.shift, err = parseShift(req.Query, startover); err != nil {
 			return nil, err
 		}
-		if err := r.load(); err != nil {
+		if err := r.load(&ep.manifests[obj.manifest]); err != nil {
 			return nil, err
 		}
 	}
@@ -122,8 +122,8 @@ type request struct {
 	snap *live.Snapshot
 	p    *Packager
 
-	// all holds the groups every manifest of the endpoint reaches (its
-	// largest window and delay), oldest first; for a time-shifted request
+	// all holds the groups the requested manifest reaches (its window
+	// and delay, with margin), oldest first; for a time-shifted request
 	// the groups of its window.
 	all []packager.Group
 	td  int
@@ -134,19 +134,21 @@ type request struct {
 	closedMaxAge time.Duration
 }
 
-// load computes the groups the endpoint's manifests reach and the
-// endpoint's target duration.
-func (r *request) load() error {
+// load computes the groups manifest m reaches and the target duration.
+func (r *request) load(m *manifest) error {
 	if r.shift != nil {
 		all, err := r.shifted()
 		if err != nil {
 			return err
 		}
 		r.all = all
-	} else if back := r.ep.lookback(); back <= 0 {
+	} else if back := m.lookback(r.ep.delay); back <= 0 {
 		r.all = packager.Groups(r.snap, r.ep.segment)
 	} else {
-		from := r.snap.Edge() - ticks(back) - 2*r.maxGroupTicks() - ticks(10*time.Second)
+		// Margin: the incomplete group at the edge, the group holding
+		// the window's start and a window stretched to three target
+		// durations.
+		from := r.snap.Edge() - ticks(back) - 4*r.maxGroupTicks() - ticks(10*time.Second)
 		r.all = groupsSince(r.snap, r.ep.segment, from)
 	}
 	r.td = targetDuration(r.snap, r.ep.segment, r.all)

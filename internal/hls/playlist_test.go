@@ -374,3 +374,22 @@ func TestTargetDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestShortWindow: a window shorter than three target durations is
+// stretched to three (HLS §6.2.2).
+func TestShortWindow(t *testing.T) {
+	b := ladder(t)
+	b.Segments(1, 60)
+	ep := hlsEndpoint(func(p *configstore.HLSPackage) {
+		p.SegmentDurationSeconds = 20
+		p.PlaylistWindowSeconds = 10
+	})
+	pl := parseMedia(t, fetch(t, New(), b, ep, "index_1.m3u8").Body)
+	var total float64
+	for _, s := range pl.segs {
+		total += s.dur
+	}
+	if pl.td != 20 || total < 60 {
+		t.Errorf("TARGETDURATION %d, playlist %.0f s; want 20 and at least 60 s", pl.td, total)
+	}
+}

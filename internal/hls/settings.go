@@ -154,16 +154,11 @@ func seconds(n, def int) time.Duration {
 	return time.Duration(n) * time.Second
 }
 
-// lookback is how far back from the live edge the endpoint's manifests
-// reach, 0 when one of them lists everything retained.
-func (e *endpoint) lookback() time.Duration {
-	var d time.Duration
-	for i := range e.manifests {
-		m := &e.manifests[i]
-		if m.eventLike() {
-			return 0
-		}
-		d = max(d, m.window)
+// lookback is how far back from the live edge the manifest reaches, 0
+// when it lists everything retained.
+func (m *manifest) lookback(delay time.Duration) time.Duration {
+	if m.eventLike() {
+		return 0
 	}
-	return d + e.delay
+	return m.window + delay
 }

@@ -76,14 +76,15 @@ func findGroup(s *live.Snapshot, want time.Duration, n uint64) (packager.Group, 
 	return g, true
 }
 
-// targetDuration is EXT-X-TARGETDURATION for every media playlist of an
-// endpoint: the longest output segment any run of the timeline makes
+// targetDuration is EXT-X-TARGETDURATION for the media playlists of a
+// manifest: the longest output segment any run of the timeline makes
 // (segmentDurationSeconds rounded to a multiple of the run's ingest target
-// duration, RFC 8216 §4.3.3.1 rounding), raised if a listed segment still
-// rounds above it. The runs include those that left the window, so the
-// value stays the same for the life of the channel unless the encoder
-// switches to longer segments, or delivers segments longer than its own
-// target duration suggests.
+// duration, RFC 8216 §4.3.3.1 rounding), raised if a segment of the
+// manifest's window still rounds above it. The runs include those that
+// left the window, so the value is the same for every playlist and stays
+// so for the life of the channel, unless the encoder switches to longer
+// segments or delivers segments longer than its own target duration
+// suggests.
 func targetDuration(s *live.Snapshot, want time.Duration, groups []packager.Group) int {
 	td := 1
 	for _, r := range s.Runs {
