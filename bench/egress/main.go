@@ -172,14 +172,24 @@ func run(addr, addrFile, docroot string, segments int, cacheBytes int64, accessL
 	log.Printf("egress bench: serving %d segments of channel %s on http://%s (pid %d)", len(snap.Segments), channelID, ln.Addr(), os.Getpid())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	runCtx, stopRun := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- h.Run(runCtx) }()
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
+		stopRun()
+		<-ran
 		return err
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
+	stopRun() // after the last request: Run flushes the access log
+	if rerr := <-ran; err == nil {
+		err = rerr
+	}
+	return err
 }
 
 // feed delivers n segments of the synthetic ladder.

@@ -1,6 +1,7 @@
 package egress
 
 import (
+	"bufio"
 	"io"
 	"strconv"
 	"sync"
@@ -33,33 +34,62 @@ type accessRecord struct {
 	RequestID      string
 }
 
-// accessLog writes one JSON line per request with a single Write. Safe
-// for concurrent use.
+// accessLogBuffer is how many bytes of access-log lines are held before a
+// write while Handler.Run flushes: one write per ~150 lines instead of one
+// per request.
+const accessLogBuffer = 64 << 10
+
+// accessLog writes one JSON line per request. While Handler.Run runs,
+// lines are buffered and flushed at least once a second; otherwise each
+// line is one Write. Safe for concurrent use.
 type accessLog struct {
-	mu  sync.Mutex
-	w   io.Writer
-	buf sync.Pool
+	lines sync.Pool // *[]byte scratch
+
+	mu       sync.Mutex
+	w        io.Writer
+	bw       *bufio.Writer
+	buffered bool
 }
 
 func newAccessLog(w io.Writer) *accessLog {
 	if w == nil {
 		return nil
 	}
-	return &accessLog{w: w}
+	return &accessLog{w: w, bw: bufio.NewWriterSize(w, accessLogBuffer)}
 }
 
 func (l *accessLog) write(rec *accessRecord) {
-	bp, _ := l.buf.Get().(*[]byte)
+	bp, _ := l.lines.Get().(*[]byte)
 	if bp == nil {
 		b := make([]byte, 0, 512)
 		bp = &b
 	}
 	b := rec.appendJSON((*bp)[:0])
 	l.mu.Lock()
-	l.w.Write(b)
+	if l.buffered {
+		l.bw.Write(b)
+	} else {
+		l.w.Write(b)
+	}
 	l.mu.Unlock()
 	*bp = b
-	l.buf.Put(bp)
+	l.lines.Put(bp)
+}
+
+// setBuffered turns buffering on or off; turning it off flushes.
+func (l *accessLog) setBuffered(on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buffered = on
+	if !on {
+		l.bw.Flush()
+	}
+}
+
+func (l *accessLog) flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.bw.Flush()
 }
 
 // appendJSON appends rec as one JSON object and a newline.

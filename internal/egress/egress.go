@@ -68,8 +68,9 @@ type Options struct {
 	// Registry receives the egress metrics; nil for none.
 	Registry prometheus.Registerer
 	// AccessLog receives one JSON line per request (MediaPackage's egress
-	// access-log fields); nil for none. Each line is one Write call; a
-	// file should be buffered by the caller if that matters.
+	// access-log fields); nil for none. While Run runs, lines are
+	// buffered and written at least once a second; otherwise each line
+	// is one Write call.
 	AccessLog io.Writer
 }
 
@@ -144,6 +145,29 @@ func New(opts Options) (*Handler, error) {
 	rand.Read(seed[:])
 	hex.Encode(h.idPrefix[:], seed[:])
 	return h, nil
+}
+
+// accessLogFlush is how often Run writes buffered access-log lines.
+const accessLogFlush = time.Second
+
+// Run buffers the access log and flushes it every second until ctx ends,
+// then flushes what is left. Serving does not depend on it; without it
+// every access-log line is written on its own.
+func (h *Handler) Run(ctx context.Context) error {
+	if h.access == nil {
+		<-ctx.Done()
+		return nil
+	}
+	h.access.setBuffered(true)
+	defer h.access.setBuffered(false)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-h.clock.After(accessLogFlush):
+			h.access.flush()
+		}
+	}
 }
 
 // reqState is what one request learned, for metrics and the access log.

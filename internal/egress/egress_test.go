@@ -3,6 +3,7 @@ package egress
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -817,5 +818,37 @@ func TestHeaderKeysCanonical(t *testing.T) {
 	}
 	if http.CanonicalHeaderKey(headerCDNIdentity) != hCDNIdentifier {
 		t.Errorf("%q does not canonicalize to %q", headerCDNIdentity, hCDNIdentifier)
+	}
+}
+
+func TestAccessLogBufferedByRun(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.h.Run(ctx) }()
+	for !f.h.accessBuffered() {
+		time.Sleep(time.Millisecond)
+	}
+	f.get("/out/v1/hls1/index.m3u8")
+	if got := f.access.String(); got != "" {
+		t.Fatalf("line written before a flush: %q", got)
+	}
+	// The periodic flush writes it.
+	for f.access.String() == "" {
+		f.b.Clock.Advance(accessLogFlush)
+		time.Sleep(time.Millisecond)
+	}
+	// Stopping Run flushes the rest and goes back to unbuffered lines.
+	f.get("/out/v1/hls1/index_1_1.ts")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(f.access.String(), "\n"); n != 2 {
+		t.Fatalf("after Run returned: %d lines, want 2", n)
+	}
+	f.get("/out/v1/hls1/index_1_2.ts")
+	if n := strings.Count(f.access.String(), "\n"); n != 3 {
+		t.Errorf("unbuffered after Run: %d lines, want 3", n)
 	}
 }

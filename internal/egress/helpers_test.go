@@ -336,3 +336,9 @@ func metricValue(m *dto.Metric) float64 {
 	}
 	return 0
 }
+
+func (h *Handler) accessBuffered() bool {
+	h.access.mu.Lock()
+	defer h.access.mu.Unlock()
+	return h.access.buffered
+}
