@@ -2,6 +2,7 @@ package hls
 
 import (
 	"context"
+	"net/url"
 	"testing"
 
 	"boxcar/internal/configstore"
@@ -110,4 +111,35 @@ func BenchmarkCMAFSegment(b *testing.B) {
 	lb.Segments(1, 10)
 	ep := cmafEndpoint(func(p *configstore.CMAFPackage) { p.SegmentDurationSeconds = 2 }, configstore.HLSManifest{ID: "m", ManifestName: "index"})
 	benchPackage(b, lb, ep, "ch1_1_5.mp4")
+}
+
+// BenchmarkLongTimeline: with 100 minutes retained (3000 ingest
+// segments, as a startover window keeps), a live playlist and a segment
+// lookup cost what they cost with a short timeline: only the window's end
+// of the timeline is grouped.
+func BenchmarkLongTimeline(b *testing.B) {
+	lb := livetest.New(b, "ch1",
+		livetest.Rendition{Name: "v", Video: true, Bitrate: 1000},
+		livetest.Rendition{Name: "a", Audio: true})
+	lb.Segments(1, 3000)
+	ep := hlsEndpoint(func(p *configstore.HLSPackage) { p.PlaylistWindowSeconds = 180 })
+	ep.StartoverWindowSeconds = 7200
+	b.Run("media_playlist", func(b *testing.B) { benchPackage(b, lb, ep, "index_1.m3u8") })
+	b.Run("multivariant", func(b *testing.B) { benchPackage(b, lb, ep, "index.m3u8") })
+	b.Run("old_segment", func(b *testing.B) { benchPackage(b, lb, ep, "index_1_17.ts") })
+	b.Run("timeshift_hour_ago", func(b *testing.B) {
+		p := New()
+		req := &packager.Request{Endpoint: ep, Path: "index_1.m3u8", Snapshot: lb.Timeline.Snapshot(), Media: lb.Store,
+			Query: url.Values{"start": {"2026-01-01T00:40:00Z"}, "end": {"2026-01-01T00:50:00Z"}}}
+		if _, err := p.Package(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := p.Package(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

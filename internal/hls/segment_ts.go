@@ -32,25 +32,13 @@ func (r *request) tsSegment(g *packager.Group, tr, muxed *live.Track) ([]byte, e
 			return nil, err
 		}
 	}
-	res, err := ts.AppendMux(make([]byte, 0, tsCapacity(tracks)), tracks, ts.MuxOptions{Sequence: g.Number})
+	// Mux plans the packets before writing: one allocation of the exact
+	// size.
+	res, err := ts.Mux(tracks, ts.MuxOptions{Sequence: g.Number})
 	if err != nil {
 		return nil, fmt.Errorf("hls: segment %d of track %d: %w", g.Number, tr.ID, err)
 	}
 	return res.Data, nil
-}
-
-// tsCapacity estimates the size of the TS segment of tracks, a little
-// above packager.TSBits, so the muxer writes into one allocation.
-func tsCapacity(tracks []ts.MuxTrack) int {
-	var bytes, samples int
-	for _, t := range tracks {
-		samples += len(t.Samples)
-		for i := range t.Samples {
-			bytes += len(t.Samples[i].Data)
-		}
-	}
-	est := packager.TSBits(float64(bytes)*8, samples, 0) / 8
-	return int(est*1.03) + 16*188*len(tracks) + 4*188
 }
 
 // iframeTS serves one I-frame of an HLS endpoint's I-frame playlist: the
@@ -81,7 +69,7 @@ func (r *request) iframeTS(id int, seq uint64) (*packager.Object, error) {
 		return nil, fmt.Errorf("hls: stored fragment %s does not start with a keyframe", f.StoreKey)
 	}
 	tracks := []ts.MuxTrack{{Info: tr.Inits[f.Init].Info, Samples: samples[:1]}}
-	res, err := ts.AppendMux(make([]byte, 0, tsCapacity(tracks)), tracks, ts.MuxOptions{Sequence: seq})
+	res, err := ts.Mux(tracks, ts.MuxOptions{Sequence: seq})
 	if err != nil {
 		return nil, fmt.Errorf("hls: I-frame %d of track %d: %w", seq, id, err)
 	}
