@@ -75,7 +75,7 @@ func TestPlaybackEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Log(res.Summary())
-			if err := res.Check(15, 2.5); err != nil {
+			if err := res.Check(12, 3); err != nil {
 				t.Fatal(err)
 			}
 			if !res.Switched {
