@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -59,7 +60,7 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 		return err
 	}
 	s.runners = append(s.runners, in.Run)
-	mux.Handle("/in/v2/", in)
+	s.ingest = in
 	mux.Handle("GET /boxcar/v1/channels/{id}/ingest_status", api.Protect(config.RoleReadOnly, in.Status()))
 
 	out, err := egress.New(egress.Options{
@@ -78,7 +79,7 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 	if err != nil {
 		return err
 	}
-	mux.Handle("/out/v1/", out)
+	s.egress = out
 
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -98,6 +99,23 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 	mux.HandleFunc("GET /time", s.serveTime)
 	mux.HandleFunc("HEAD /time", s.serveTime)
 	return nil
+}
+
+// dispatch sends ingest and playback requests to their handlers as they
+// came, and everything else through the mux. ServeMux would answer a path
+// with ".." or "//" with a redirect; ingest and playback answer those with
+// a clear 400 themselves.
+func (s *Server) dispatch(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case strings.HasPrefix(p, "/in/v2/"):
+			s.ingest.ServeHTTP(w, r)
+		case strings.HasPrefix(p, "/out/v1/"):
+			s.egress.ServeHTTP(w, r)
+		default:
+			mux.ServeHTTP(w, r)
+		}
+	})
 }
 
 // serveTime is the UTC time source for DASH UTCTiming: an xs:dateTime with

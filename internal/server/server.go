@@ -50,6 +50,8 @@ type Server struct {
 	closers  []func() error
 	runners  []func(context.Context) error
 	ready    chan struct{}
+	ingest   http.Handler
+	egress   http.Handler
 }
 
 // New builds every component and opens the listener. The caller must call
@@ -125,7 +127,7 @@ func New(cfg config.Config, opts Options) (_ *Server, err error) {
 		opts.Routes(mux)
 	}
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           s.dispatch(mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
