@@ -1,6 +1,8 @@
 // Command boxcar is a self-hosted live video packaging origin.
 //
 //	boxcar serve   run the origin
+//	boxcar demo    run the origin with a live demo channel and a player page
+//	boxcar push    push a looping clip as live HLS to an ingest URL
 //	boxcar version print the version
 package main
 
@@ -34,6 +36,8 @@ const usage = `usage: boxcar <command> [flags]
 
 commands:
   serve     run the origin
+  demo      run the origin with a live demo channel and a player page
+  push      push a looping clip as live HLS to an ingest URL (a test encoder)
   version   print the version
 
 Run "boxcar <command> -h" for the flags of a command.`
@@ -46,6 +50,10 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], environ, stderr)
+	case "demo":
+		return demoCommand(ctx, args[1:], environ, stdout, stderr)
+	case "push":
+		return pushCommand(ctx, args[1:], environ, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "boxcar", version)
 		return nil
