@@ -20,6 +20,8 @@ type repTemplate struct {
 	tmpl *mpd.SegmentTemplateType
 }
 
+// buildAdaptationSet builds AdaptationSet a of Period pd, nil when none of
+// its Representations has media in pd.
 func (pl *plan) buildAdaptationSet(pd *period, a *adaptation) *mpd.AdaptationSetType {
 	var reps []repTemplate
 	for _, r := range a.reps {
@@ -56,6 +58,8 @@ func (pl *plan) buildAdaptationSet(pd *period, a *adaptation) *mpd.AdaptationSet
 	return as
 }
 
+// buildRepresentation builds a Representation from the configuration its
+// Period uses (init t.init).
 func (pl *plan) buildRepresentation(t repTemplate) *mpd.RepresentationType {
 	rd := &pl.reps[t.rep]
 	info := &rd.track.Inits[t.init].Info

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/Eyevinn/dash-mpd/mpd"
 
 	"boxcar/internal/clock"
 	"boxcar/internal/configstore"
@@ -25,8 +28,8 @@ import (
 )
 
 // clip is an ffmpeg-made H.264+AAC ladder as ingest segments: rendition r0
-// carries 640x360 video and the audio, r1 320x180 video; every rendition
-// has one segment per 2 s GOP.
+// carries 640x360 video and the audio, r1 320x180 video with 4:3 pixels;
+// every rendition has one segment per 2 s GOP.
 type clip struct {
 	// segments[i] are the ingest segments of slot i, one per rendition.
 	segments [][]*live.IngestSegment
@@ -44,7 +47,7 @@ func encodeClip(t testing.TB, seconds int) *clip {
 		"-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25",
 		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
 		"-t", strconv.Itoa(seconds),
-		"-filter_complex", "[0:v]split=2[a][b];[b]scale=320:180[b2]",
+		"-filter_complex", "[0:v]split=2[a][b];[b]scale=320:180,setsar=4/3[b2]",
 		"-map", "[a]", "-map", "[b2]", "-map", "1:a",
 		"-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
 		"-b:v:0", "800k", "-b:v:1", "300k", "-c:a", "aac", "-b:a", "64k",
@@ -247,6 +250,27 @@ func TestFFmpegDecodesDASH(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 			defer cancel()
+			resp, err := http.Get(o.mpdURL("ep1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			m, err := mpd.MPDFromBytes(body)
+			if err != nil {
+				t.Fatalf("parse MPD: %v", err)
+			}
+			sars := map[uint32]string{}
+			for _, as := range m.Periods[0].AdaptationSets {
+				for _, r := range as.Representations {
+					if r.Width > 0 {
+						sars[r.Width] = string(r.Sar)
+					}
+				}
+			}
+			if sars[640] != "1:1" || sars[320] != "4:3" {
+				t.Errorf("sar by width: got %v, want 640: 1:1 and 320: 4:3", sars)
+			}
 			res, err := mediatest.Decode(ctx, o.mpdURL("ep1"), 6)
 			if err != nil {
 				t.Fatalf("%v", err)
