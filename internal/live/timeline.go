@@ -135,6 +135,9 @@ type slot struct {
 	events   []Event
 	// renditions that delivered to the slot.
 	renditions map[string]bool
+	// amend marks a stand-in for the published live-edge segment, which
+	// takes fragments of tracks it lacks (copy on write).
+	amend bool
 }
 
 func (s *slot) has(track int) bool {
@@ -408,6 +411,9 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, replay bool) (Ou
 		t.tryPublish(ctx, now)
 		return 0, werr
 	}
+	if s.amend {
+		return t.amendEdge(ctx, s, seg.Rendition, frags, now)
+	}
 	if !t.isPending(s) {
 		// Published without us while we wrote (grace ended): drop.
 		for _, f := range frags {
@@ -436,6 +442,55 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, replay bool) (Ou
 	if err := t.tryPublish(ctx, now); err != nil {
 		return 0, err
 	}
+	return Accepted, nil
+}
+
+// amendEdge adds fragments to the published newest segment: a rendition
+// that rejoins delivers a moment after the others published the slot, and
+// would otherwise never be expected again. Only the newest segment is
+// amended, so players rarely saw it without the rendition. Called with mu
+// held.
+func (t *Timeline) amendEdge(ctx context.Context, s *slot, rendition string, frags []Fragment, now time.Time) (Outcome, error) {
+	n := len(t.segs)
+	if n == 0 || t.segs[n-1].Seq != s.seq {
+		for _, f := range frags {
+			t.m.store.Delete(ctx, f.StoreKey)
+		}
+		t.m.metrics.dropped(t.id, "late")
+		return Late, nil
+	}
+	seg := t.segs[n-1]
+	var add []Fragment
+	for _, f := range frags {
+		if seg.Frag(f.Track) != nil {
+			t.m.store.Delete(ctx, f.StoreKey) // another upload won the race
+			continue
+		}
+		add = append(add, f)
+	}
+	if len(add) == 0 {
+		t.m.metrics.dropped(t.id, "duplicate")
+		return Duplicate, nil
+	}
+	frags = add
+	seg.Frags = append(append([]Fragment(nil), seg.Frags...), frags...)
+	sort.Slice(seg.Frags, func(a, b int) bool { return seg.Frags[a].Track < seg.Frags[b].Track })
+	st := t.st
+	if err := t.m.index.commit(t.id, &st, t.tracks, []Segment{seg}); err != nil {
+		return 0, err
+	}
+	// Copy on write: snapshots share the old backing array.
+	segs := make([]Segment, n, n+16)
+	copy(segs, t.segs)
+	segs[n-1] = seg
+	t.segs = segs
+	for _, f := range frags {
+		t.bytes += int64(f.Size)
+		t.lastSeen[f.Track] = seg.Seq
+		t.lastFrag[f.Track] = now
+	}
+	t.renditionSeen[rendition] = seg.Seq
+	t.publishSnapshot(now)
 	return Accepted, nil
 }
 
@@ -591,6 +646,13 @@ func (t *Timeline) placeSlot(seg *IngestSegment, c, dur int64, disc bool, now ti
 		}
 		i := sort.Search(len(t.segs), func(i int) bool { return t.segs[i].Start >= c-tol })
 		if i < len(t.segs) && abs(t.segs[i].Start-c) <= tol {
+			if i == len(t.segs)-1 && !t.segs[i].Gap {
+				// The live edge may still take a rendition that came back
+				// just after the others published it.
+				last := &t.segs[i]
+				return &slot{seq: last.Seq, start: last.Start, dur: last.Duration, input: last.Input,
+					frags: last.Frags, amend: true, hasVideo: true}, 0
+			}
 			return nil, Duplicate
 		}
 		if c < t.edge()-tol {

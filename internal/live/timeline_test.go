@@ -449,3 +449,22 @@ func TestTimelineUnflaggedRestartInsideWindow(t *testing.T) {
 	}
 	checkDense(t, b, s)
 }
+
+func TestTimelineRenditionRejoins(t *testing.T) {
+	b := livetest.New(t, "ch1")
+	b.Declare(1)
+	b.Segments(1, 3)
+	// channel_1 drops out for five segments.
+	all := b.Renditions
+	b.Renditions = []livetest.Rendition{all[0], all[2]}
+	b.Segments(1, 5)
+	// It comes back, always a moment after the others.
+	b.Renditions = []livetest.Rendition{all[0], all[2], all[1]}
+	s := b.Segments(1, 3)
+	for _, seg := range s.Segments[len(s.Segments)-3:] {
+		if len(seg.Frags) != 3 {
+			t.Fatalf("segment %d has %d fragments after the rendition came back, want 3", seg.Seq, len(seg.Frags))
+		}
+	}
+	checkDense(t, b, s)
+}
