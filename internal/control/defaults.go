@@ -25,7 +25,7 @@ const (
 	defaultSegmentTemplateFormat = "NUMBER_WITH_TIMELINE"
 	defaultManifestLayout        = "FULL"
 	defaultProfile               = "NONE"
-	defaultUTCTiming             = "NONE"
+	defaultUTCTiming             = "HTTP-ISO" // not MediaPackage's NONE: dash.js needs a time source, and Boxcar has one (/time)
 	defaultHLSEncryptionMethod   = "AES_128"
 	defaultCMAFEncryptionMethod  = "SAMPLE_AES"
 	defaultKeyRotationSeconds    = 60 // UG1: 60 s; 0 disables; SPEKE 2.0 defaults to 0

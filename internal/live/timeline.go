@@ -600,7 +600,10 @@ func (t *Timeline) mapTime(seg *IngestSegment, inStart int64) (c int64, disc boo
 	// than a few segments (a retransmission or a lagging rendition goes
 	// back by one or two at most).
 	restarted := in.Mapped && inStart < in.LastEnd-restartJump*2*tol
-	if in.Mapped && !restarted && (!seg.Discontinuity || in.Remapped && abs(inStart-in.RemapStart) <= tol) {
+	// Another rendition of the input flags the discontinuity the input
+	// was just remapped for: same start, and the input has not moved on.
+	sameDisc := in.Remapped && abs(inStart-in.RemapStart) <= tol && in.LastEnd-in.RemapStart <= 4*tol
+	if in.Mapped && !restarted && (!seg.Discontinuity || sameDisc) {
 		if c := inStart + in.Offset; t.plausible(c, tol) {
 			return c, false, true
 		}

@@ -468,3 +468,20 @@ func TestTimelineRenditionRejoins(t *testing.T) {
 	}
 	checkDense(t, b, s)
 }
+
+func TestTimelineRepeatedRestartToSameStart(t *testing.T) {
+	b := livetest.New(t, "ch1")
+	b.Declare(1)
+	b.Segments(1, 5)
+	b.Restart(1, 0)
+	b.Segments(1, 3)
+	b.Restart(1, 0)
+	s := b.Segments(1, 3)
+	if got := len(s.Segments); got != 11 {
+		t.Fatalf("segments: got %d, want 11", got)
+	}
+	if got := discs(s); got != 2 {
+		t.Fatalf("discontinuities: got %d, want 2", got)
+	}
+	checkDense(t, b, s)
+}
