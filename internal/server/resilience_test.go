@@ -338,6 +338,29 @@ func testFailover(t *testing.T, offset2 float64) {
 	}
 	before, _ := fetchMedia(t, url)
 
+	// Watch the playlist's newest segment to measure the failover: the
+	// longest wait for a new segment around the kill, against the
+	// segment duration.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	intervals := make(chan time.Duration, 1)
+	go func() {
+		var last uint64
+		var lastAt time.Time
+		var longest time.Duration
+		for watchCtx.Err() == nil {
+			m, _ := fetchMedia(t, url)
+			if n := m.last(); len(m.uris) > 0 && n != last {
+				now := time.Now()
+				if !lastAt.IsZero() && now.Sub(lastAt) > longest {
+					longest = now.Sub(lastAt)
+				}
+				last, lastAt = n, now
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		intervals <- longest
+	}()
+
 	var wg sync.WaitGroup
 	results := make([]*mediatest.PlayResult, 2)
 	errs := make([]error, 2)
@@ -352,6 +375,9 @@ func testFailover(t *testing.T, offset2 float64) {
 	killActive.Kill()
 	t.Logf("killed the pipeline of input %d", active)
 	wg.Wait()
+	stopWatch()
+	t.Logf("failover: the longest wait for a new segment was %v (segments are 2 s; failover after %v of silence)",
+		(<-intervals).Round(10*time.Millisecond), 3*time.Second)
 	if active == 2 {
 		push1.Stop()
 	}
