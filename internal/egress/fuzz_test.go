@@ -1,9 +1,15 @@
 package egress
 
 import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 var pathSeeds = []string{
@@ -160,6 +166,92 @@ func FuzzHeaderLists(f *testing.F) {
 		etagListMatch(s, `"abc"`)
 		if etagListMatch(s, `"abc"`) && !strings.Contains(s, `"abc"`) && !strings.Contains(s, "*") {
 			t.Fatalf("etagListMatch(%q) matched without the tag or *", s)
+		}
+	})
+}
+
+func TestParsePrefix(t *testing.T) {
+	tests := []struct {
+		in, want string // want "" = error
+	}{
+		{"10.0.0.0/8", "10.0.0.0/8"},
+		{"10.1.2.3/8", "10.0.0.0/8"},
+		{" 192.0.2.7 ", "192.0.2.7/32"},
+		{"2001:db8::/32", "2001:db8::/32"},
+		{"2001:db8::1", "2001:db8::1/128"},
+		{"::ffff:10.0.0.0/104", "10.0.0.0/8"},
+		{"::ffff:10.0.0.1", "10.0.0.1/32"},
+		{"::ffff:0.0.0.0/80", ""},
+		{"fe80::1%eth0", "fe80::1/128"},
+		{"not-a-cidr", ""},
+		{"10.0.0.0/33", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		p, err := parsePrefix(tt.in)
+		got := ""
+		if err == nil {
+			got = p.String()
+		}
+		if got != tt.want {
+			t.Errorf("parsePrefix(%q) = %q (err %v), want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", `quo"te\back`, "tab\tnl\ncr\r", "\x00\x1f", "<script>&", "\u2028\u2029", "é ünïcödé 😀", "\xff\xfe bad utf-8"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b := appendString(nil, s)
+		var got string
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("appendString(%q) = %s, not a JSON string: %v", s, b, err)
+		}
+		if utf8.ValidString(s) && got != s {
+			t.Fatalf("appendString(%q) decodes to %q", s, got)
+		}
+		if !utf8.ValidString(got) || len(s) > 0 && len(got) == 0 {
+			t.Fatalf("appendString(%q) decodes to %q", s, got)
+		}
+	})
+}
+
+// FuzzServeHTTP throws arbitrary paths, queries and request headers at
+// the handler: it must answer every one with a status it documents and
+// never panic.
+func FuzzServeHTTP(f *testing.F) {
+	fx := newFixture(f, nil)
+	fx.h.log = slog.New(slog.DiscardHandler)
+	for _, p := range pathSeeds {
+		f.Add(p, "", "", "", "")
+	}
+	f.Add("/out/v1/hls1/index_1_2.ts", "m=1", "bytes=0-9", `"x"`, "gzip")
+	f.Add("/out/v1/hls1/index.m3u8", "start=2026-01-01T00:00:00Z&end=x", "bytes=-1", "*", "*;q=0")
+	f.Add("/out/v1/auth1/index.m3u8", "a=%zz", "", "W/", "")
+	f.Fuzz(func(t *testing.T, path, query, rng, inm, ae string) {
+		r := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: path, RawQuery: query},
+			Header: http.Header{}, RemoteAddr: "10.0.0.1:1234", Proto: "HTTP/1.1", Host: "example.com"}
+		r = r.WithContext(context.Background())
+		for k, v := range map[string]string{"Range": rng, "If-None-Match": inm, "Accept-Encoding": ae} {
+			if v != "" {
+				r.Header.Set(k, v)
+			}
+		}
+		w := httptest.NewRecorder()
+		fx.h.ServeHTTP(w, r)
+		switch w.Code {
+		case 200, 206, 304, 400, 403, 404, 416, 501:
+		case 500:
+			if !strings.Contains(path, "boom") && !strings.Contains(path, "panic") {
+				t.Fatalf("GET %q ?%q: 500 %q", path, query, w.Body.String())
+			}
+		default:
+			t.Fatalf("GET %q ?%q: unexpected status %d", path, query, w.Code)
+		}
+		if w.Header().Get("X-MediaPackage-Request-Id") == "" || w.Header().Get("Access-Control-Allow-Origin") != "*" {
+			t.Fatalf("GET %q: missing request id or CORS", path)
 		}
 	})
 }
