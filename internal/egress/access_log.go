@@ -1,7 +1,6 @@
 package egress
 
 import (
-	"bufio"
 	"io"
 	"strconv"
 	"sync"
@@ -41,13 +40,15 @@ const accessLogBuffer = 64 << 10
 
 // accessLog writes one JSON line per request. While Handler.Run runs,
 // lines are buffered and flushed at least once a second; otherwise each
-// line is one Write. Safe for concurrent use.
+// line is one Write. Every Write carries whole lines only, so other
+// writers of the same io.Writer (the ingest access log) never interleave
+// inside a line. Safe for concurrent use.
 type accessLog struct {
 	lines sync.Pool // *[]byte scratch
 
 	mu       sync.Mutex
 	w        io.Writer
-	bw       *bufio.Writer
+	buf      []byte
 	buffered bool
 }
 
@@ -55,7 +56,7 @@ func newAccessLog(w io.Writer) *accessLog {
 	if w == nil {
 		return nil
 	}
-	return &accessLog{w: w, bw: bufio.NewWriterSize(w, accessLogBuffer)}
+	return &accessLog{w: w, buf: make([]byte, 0, accessLogBuffer)}
 }
 
 func (l *accessLog) write(rec *accessRecord) {
@@ -66,10 +67,18 @@ func (l *accessLog) write(rec *accessRecord) {
 	}
 	b := rec.appendJSON((*bp)[:0])
 	l.mu.Lock()
-	if l.buffered {
-		l.bw.Write(b)
-	} else {
+	switch {
+	case !l.buffered:
 		l.w.Write(b)
+	case len(l.buf)+len(b) <= cap(l.buf):
+		l.buf = append(l.buf, b...)
+	default:
+		l.flushLocked()
+		if len(b) > cap(l.buf) {
+			l.w.Write(b)
+		} else {
+			l.buf = append(l.buf, b...)
+		}
 	}
 	l.mu.Unlock()
 	*bp = b
@@ -82,14 +91,21 @@ func (l *accessLog) setBuffered(on bool) {
 	defer l.mu.Unlock()
 	l.buffered = on
 	if !on {
-		l.bw.Flush()
+		l.flushLocked()
 	}
 }
 
 func (l *accessLog) flush() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.bw.Flush()
+	l.flushLocked()
+}
+
+func (l *accessLog) flushLocked() {
+	if len(l.buf) > 0 {
+		l.w.Write(l.buf)
+		l.buf = l.buf[:0]
+	}
 }
 
 // appendJSON appends rec as one JSON object and a newline.

@@ -852,3 +852,43 @@ func TestAccessLogBufferedByRun(t *testing.T) {
 		t.Errorf("unbuffered after Run: %d lines, want 3", n)
 	}
 }
+
+// lineWriter records every Write so a test can check each holds whole
+// lines.
+type lineWriter struct {
+	mu     sync.Mutex
+	writes []string
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.writes = append(l.writes, string(p))
+	return len(p), nil
+}
+
+func TestAccessLogWritesWholeLines(t *testing.T) {
+	lw := &lineWriter{}
+	l := newAccessLog(lw)
+	l.setBuffered(true)
+	rec := &accessRecord{Timestamp: livetest.Epoch, Method: "GET", UserAgent: strings.Repeat("u", 700)}
+	for i := 0; i < 500; i++ {
+		l.write(rec)
+	}
+	rec.UserAgent = strings.Repeat("x", accessLogBuffer+10) // longer than the buffer
+	l.write(rec)
+	l.setBuffered(false)
+	lines := 0
+	for _, w := range lw.writes {
+		if !strings.HasSuffix(w, "\n") || !strings.HasPrefix(w, `{"timestamp"`) {
+			t.Fatalf("a write of %d bytes does not hold whole lines", len(w))
+		}
+		lines += strings.Count(w, "\n")
+	}
+	if lines != 501 {
+		t.Errorf("lines written: got %d, want 501", lines)
+	}
+	if len(lw.writes) > 20 {
+		t.Errorf("%d writes for 501 buffered lines", len(lw.writes))
+	}
+}
