@@ -875,7 +875,7 @@ func TestAccessLogWritesWholeLines(t *testing.T) {
 	for i := 0; i < 500; i++ {
 		l.write(rec)
 	}
-	rec.UserAgent = strings.Repeat("x", accessLogBuffer+10) // longer than the buffer
+	rec.Request = strings.Repeat("x", accessLogBuffer+10) // a line longer than the buffer
 	l.write(rec)
 	l.setBuffered(false)
 	lines := 0
