@@ -79,6 +79,7 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 	if err != nil {
 		return err
 	}
+	s.runners = append(s.runners, out.Run)
 	s.egress = out
 
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
@@ -103,8 +104,8 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 
 // dispatch sends ingest and playback requests to their handlers as they
 // came, and everything else through the mux. ServeMux would answer a path
-// with ".." or "//" with a redirect; ingest and playback answer those with
-// a clear 400 themselves.
+// with ".." or "//" with a redirect; ingest answers those with a clear 400
+// and playback with 404 themselves.
 func (s *Server) dispatch(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
