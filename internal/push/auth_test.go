@@ -169,7 +169,7 @@ func TestPushRefused(t *testing.T) {
 			if !errors.As(err, &se) || se.Status != http.StatusUnauthorized {
 				t.Fatalf("error %v, want a 401 StatusError", err)
 			}
-			if !strings.Contains(out.String(), c.wantOut) || !strings.Contains(out.String(), "more like it") && !strings.Contains(out.String(), "repeated") {
+			if !strings.Contains(out.String(), c.wantOut) || !strings.Contains(out.String(), "more like the last") {
 				t.Errorf("output does not report the 401 (%q) and its repeats:\n%s", c.wantOut, out.String())
 			}
 			if n := strings.Count(out.String(), "401"); n > 3 {

@@ -58,6 +58,11 @@ const startTime = 10 * media.VideoTimescale
 // 26.5 hours) a StartNearWrap stream starts.
 const nearWrapLead = 10 * media.VideoTimescale
 
+// multivariantEvery is how often (in segments) the multivariant playlist is
+// uploaded again, so an origin that lost it (restarted without its state)
+// learns the ladder anew.
+const multivariantEvery = 30
+
 // Options configure a push.
 type Options struct {
 	// URL is the ingest URL: MediaPackage's and Boxcar's end in
@@ -402,7 +407,7 @@ func (p *pusher) run(ctx context.Context) error {
 // then the media playlist listing it (ended: with EXT-X-ENDLIST), then
 // deletes.
 func (p *pusher) pushSegment(ctx context.Context, seg *Segment, pdt time.Time, ended bool) error {
-	if !p.multiOK {
+	if !p.multiOK || seg.Index%multivariantEvery == 0 {
 		u := p.up.send(ctx, http.MethodPut, p.name+".m3u8", "application/vnd.apple.mpegurl", p.multi)
 		p.st.record(u)
 		p.multiOK = u.err == nil

@@ -22,7 +22,7 @@ type Stats struct {
 	// Media is the media time pushed.
 	Media time.Duration
 	// Uploads and Failures count requests (segments, playlists, init
-	// segments, deletes) by outcome; Bytes is the body bytes sent.
+	// segments, deletes) by outcome; Bytes is the body bytes accepted.
 	Uploads, Failures uint64
 	Bytes             uint64
 	// LastStatus and LastLatency describe the latest response; LastError
@@ -65,21 +65,24 @@ func (s *status) record(u upload) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.Uploads++
-	s.st.Bytes += uint64(u.bytes)
-	s.rateBytes += uint64(u.bytes)
 	if u.status != 0 {
 		s.st.LastStatus, s.st.LastLatency = u.status, u.latency
 	}
 	if u.err == nil {
+		s.st.Bytes += uint64(u.bytes)
+		s.rateBytes += uint64(u.bytes)
 		return
 	}
 	s.st.Failures++
 	s.st.LastError = u.err
-	// Identical errors (same status and message, any object) repeat.
+	// Identical errors (same status and message, or the same network
+	// error, for any object) repeat.
 	key := u.err.Error()
 	var se *StatusError
 	if errors.As(u.err, &se) {
 		key = fmt.Sprintf("%d %s", se.Status, se.Message)
+	} else if inner := errors.Unwrap(u.err); inner != nil {
+		key = inner.Error()
 	}
 	now := s.now()
 	if key == s.lastErr && now.Sub(s.lastErrAt) < errorRepeatWindow {
@@ -139,7 +142,7 @@ func (s *status) line() string {
 	}
 	l += fmt.Sprintf(", %d errors", st.Failures)
 	if st.Failures > 0 && s.repeats > 0 {
-		l += fmt.Sprintf(" (last repeated %d times)", s.repeats)
+		l += fmt.Sprintf(" (%d more like the last)", s.repeats)
 	}
 	return l
 }

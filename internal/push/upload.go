@@ -114,6 +114,11 @@ func (u *uploader) sendAuthenticated(ctx context.Context, method, name, contentT
 			}
 		})
 		if err != nil {
+			// The URL is known from the object name; say what went wrong.
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
 			return 0, fmt.Errorf("%s %s: %w", method, name, err)
 		}
 		if status != http.StatusUnauthorized {
