@@ -79,9 +79,11 @@ func (d *demo) setUp(ctx context.Context, local string, info *Info) (string, err
 				ManifestWindowSeconds:  aws.Int32(windowSeconds),
 				MinBufferTimeSeconds:   aws.Int32(int32(segmentDuration.Seconds())),
 				MinUpdatePeriodSeconds: aws.Int32(int32(segmentDuration.Seconds())),
-				SegmentTemplateFormat:  types.SegmentTemplateFormatNumberWithTimeline,
-				UtcTiming:              types.UtcTimingHttpIso,
-				UtcTimingUri:           aws.String(utc),
+				// Three segments behind the live edge, as HLS players sit.
+				SuggestedPresentationDelaySeconds: aws.Int32(int32(3 * segmentDuration.Seconds())),
+				SegmentTemplateFormat:             types.SegmentTemplateFormatNumberWithTimeline,
+				UtcTiming:                         types.UtcTimingHttpIso,
+				UtcTimingUri:                      aws.String(utc),
 			},
 		},
 	}
