@@ -20,9 +20,14 @@ import (
 // codec, renditions whose keyframes do not line up.
 var ErrClip = errors.New("push: unusable clip")
 
-// maxClipFileBytes bounds one input file: the clip is held in memory, and a
-// looping test source needs seconds, not hours, of media.
-const maxClipFileBytes = 1 << 30
+// Limits on a clip: it is held in memory, and a looping test source needs
+// seconds, not hours, of media.
+const (
+	maxClipFileBytes = 1 << 30
+	// maxTrackSamples is 46 hours at 25 frames per second; a damaged
+	// sample table may claim billions.
+	maxTrackSamples = 1 << 22
+)
 
 // Clip is the media a push loops: video renditions and at most one audio
 // track, as canonical samples. A Clip is not modified by the push and may be
@@ -128,7 +133,14 @@ func ReadClip(files ...ClipFile) (*Clip, error) {
 }
 
 // readMP4 returns the video and audio tracks of one file.
-func readMP4(f ClipFile) ([]Track, error) {
+func readMP4(f ClipFile) (_ []Track, err error) {
+	// mp4ff trusts the sizes and counts in its input and can index out of
+	// range on a damaged file (found by FuzzReadClip): make that an error.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: damaged MP4 file (%v)", ErrClip, p)
+		}
+	}()
 	// The codec configurations come from the same parser ingest uses, so
 	// a clip's TrackInfo is exactly what Boxcar makes of an encoder's.
 	inits, err := fmp4.ParseInit(f.Data)
@@ -211,6 +223,9 @@ func progressiveSamples(trak *mp4.TrakBox, data []byte) ([]rawSample, error) {
 	n := stbl.Stsz.GetNrSamples()
 	if n == 0 {
 		return nil, nil
+	}
+	if n > maxTrackSamples {
+		return nil, fmt.Errorf("%w: %d samples, more than the %d a looping source may have", ErrClip, n, maxTrackSamples)
 	}
 	chunks, err := stbl.Stsc.GetContainingChunks(1, n)
 	if err != nil {
