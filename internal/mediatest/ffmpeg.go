@@ -73,7 +73,13 @@ func (r *DecodeResult) Check(minFrames int) error {
 //
 // and reports frames decoded and every error line. A live stream is read at
 // the speed it is published, so this takes about seconds of wall time; ctx
-// bounds it. The error is non-nil when ffmpeg could not run or exited
+// bounds it.
+//
+// Live DASH is a weak spot of ffmpeg 5.1: after refreshing a live
+// SegmentTimeline MPD its demuxer may re-read segments (error lines about
+// non-monotonic DTS), and on a $Number$ MPD without a timeline it may ask
+// for a segment that is not yet available. Judge live DASH with the players;
+// Decode suits HLS (TS and fMP4), static MPDs and files. The error is non-nil when ffmpeg could not run or exited
 // non-zero (the result is still returned, with ffmpeg's error lines).
 func Decode(ctx context.Context, url string, seconds int) (*DecodeResult, error) {
 	ffmpeg, err := exec.LookPath("ffmpeg")
