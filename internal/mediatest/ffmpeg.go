@@ -33,6 +33,10 @@ func RequireFFmpeg(t testing.TB) string {
 // (a server that accepted the connection and went silent), in microseconds.
 const rwTimeout = "15000000"
 
+// decodeOverhead is what Decode allows beyond twice the media duration
+// when the caller's context has no deadline: start-up, a playlist reload.
+const decodeOverhead = time.Minute
+
 // DecodeResult is what ffmpeg made of a stream.
 type DecodeResult struct {
 	// Frames is the number of video frames decoded, from ffmpeg's -progress
@@ -73,7 +77,8 @@ func (r *DecodeResult) Check(minFrames int) error {
 //
 // and reports frames decoded and every error line. A live stream is read at
 // the speed it is published, so this takes about seconds of wall time; ctx
-// bounds it.
+// bounds it; without a deadline Decode gives up after twice seconds plus a
+// minute.
 //
 // Live DASH is a weak spot of ffmpeg 5.1: after refreshing a live
 // SegmentTimeline MPD its demuxer may re-read segments (error lines about
@@ -85,6 +90,14 @@ func Decode(ctx context.Context, url string, seconds int) (*DecodeResult, error)
 	ffmpeg, err := exec.LookPath("ffmpeg")
 	if err != nil {
 		return nil, fmt.Errorf("decode: ffmpeg is not on PATH; %s", installHint)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		// A live stream that never delivers enough media (or a demuxer
+		// that loops) would otherwise hold the test until go test's
+		// timeout.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 2*time.Duration(seconds)*time.Second+decodeOverhead)
+		defer cancel()
 	}
 	args := []string{
 		"-nostdin", "-hide_banner", "-nostats", "-v", "error",
