@@ -339,6 +339,10 @@ func (p *pusher) multivariant() ([]byte, error) {
 
 func (p *pusher) run(ctx context.Context) error {
 	o := &p.o
+	if o.HTTPClient == nil {
+		// A finished push leaves no connection open.
+		defer p.up.client.CloseIdleConnections()
+	}
 	var desc []string
 	for i, info := range p.plan.Video() {
 		desc = append(desc, fmt.Sprintf("%dx%d %.4g fps", info.Width, info.Height, p.plan.FrameRate(i)))

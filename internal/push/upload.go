@@ -111,6 +111,10 @@ func (u *uploader) sendAuthenticated(ctx context.Context, method, name, contentT
 				r.SetBasicAuth(u.user, u.pass)
 			case sess != nil:
 				r.Header.Set("Authorization", sess.authorization(method, r.URL.RequestURI(), u.user, u.pass, newCnonce()))
+			case r.ContentLength > 0:
+				// Expecting a challenge: let the server refuse before
+				// the body is sent.
+				r.Header.Set("Expect", "100-continue")
 			}
 		})
 		if err != nil {
