@@ -41,9 +41,10 @@ var (
 )
 
 // TestDemo runs `boxcar demo` on an ephemeral port as a user would and
-// watches it: hls.js plays its HLS URL, the page at / plays in Chromium (a
-// screenshot goes to artifacts/demo-page.png), and cancelling stops
-// everything and removes the temporary data directory.
+// watches it: hls.js plays its HLS URL, the page at / plays in Chromium
+// with hls.js and with dash.js (a screenshot goes to
+// artifacts/demo-page.png), and cancelling stops everything and removes the
+// temporary data directory.
 func TestDemo(t *testing.T) {
 	players := mediatest.NewPlayers(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -83,7 +84,9 @@ func TestDemo(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, o := range []mediatest.PlayOptions{
 		{Player: mediatest.PlayerHLSJS, URL: hlsURL, Seconds: 20},
-		{PageURL: page, Seconds: 20, Screenshot: shot},
+		{Player: "page/hls.js", PageURL: page, Seconds: 20, Screenshot: shot},
+		// The page's DASH tab, with dash.js.
+		{Player: "page/dash.js", PageURL: page + "#dash", Seconds: 20},
 	} {
 		wg.Add(1)
 		go func() {
