@@ -227,3 +227,27 @@ var (
 	pdtRE       = regexp.MustCompile(`#EXT-X-PROGRAM-DATE-TIME:\S+`)
 	bandwidthRE = regexp.MustCompile(`(BANDWIDTH)=\d+`)
 )
+
+// TestPushVideoOnly: a clip without audio makes video renditions only, in
+// either container.
+func TestPushVideoOnly(t *testing.T) {
+	clip, err := push.LoadFiles(testClip(t, "unaligned.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []push.SegmentType{push.SegmentTS, push.SegmentFMP4} {
+		dir := t.TempDir()
+		srv := mediatest.ServeDir(t, dir, mediatest.DirServerOptions{})
+		var out bytes.Buffer
+		if err := push.Run(context.Background(), push.Options{URL: srv.URL + "/channel", Clip: clip, SegmentType: st, Duration: 6 * time.Second, Status: &out}); err != nil {
+			t.Fatalf("%v: %v\n%s", st, err, out.String())
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "channel.m3u8"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "mp4a") || strings.Contains(string(b), "EXT-X-MEDIA") || strings.Count(string(b), "EXT-X-STREAM-INF") != 2 {
+			t.Errorf("%v: multivariant playlist of a video-only clip:\n%s", st, b)
+		}
+	}
+}

@@ -233,9 +233,11 @@ func newPusher(o Options) (*pusher, error) {
 	for _, r := range p.rends {
 		r.playlist = fmt.Sprintf("%s_%d.m3u8", name, r.n)
 		if o.SegmentType == SegmentFMP4 {
-			info := *audio
+			var info media.TrackInfo
 			if r.video >= 0 {
 				info = plan.Video()[r.video]
+			} else {
+				info = *audio
 			}
 			if r.init, err = fmp4.WriteInit(1, info); err != nil {
 				return nil, fmt.Errorf("push: %w", err)
