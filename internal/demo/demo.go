@@ -22,6 +22,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"boxcar/internal/config"
@@ -158,6 +159,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	info.AccessKeyID, info.SecretAccessKey, info.Region = cfg.Auth.AdminAccessKeyID, cfg.Auth.AdminSecretAccessKey, cfg.Region
 
 	srv, err := server.New(cfg, server.Options{Version: o.Version, LogOutput: o.Stderr, Routes: d.routes})
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%w (is another Boxcar running? choose another address with --listen, e.g. --listen 127.0.0.1:8081)", err)
+	}
 	if err != nil {
 		return err
 	}
