@@ -40,6 +40,7 @@ type uploader struct {
 
 	mu    sync.Mutex
 	basic bool             // auto mode: the server offered Basic only
+	open  bool             // the server took a request without credentials
 	idle  []*digestSession // sessions not in use
 }
 
@@ -111,7 +112,7 @@ func (u *uploader) sendAuthenticated(ctx context.Context, method, name, contentT
 				r.SetBasicAuth(u.user, u.pass)
 			case sess != nil:
 				r.Header.Set("Authorization", sess.authorization(method, r.URL.RequestURI(), u.user, u.pass, newCnonce()))
-			case r.ContentLength > 0:
+			case r.ContentLength > 0 && (u.user != "" || u.pass != "") && !u.isOpen():
 				// Expecting a challenge: let the server refuse before
 				// the body is sent.
 				r.Header.Set("Expect", "100-continue")
@@ -128,6 +129,10 @@ func (u *uploader) sendAuthenticated(ctx context.Context, method, name, contentT
 		if status != http.StatusUnauthorized {
 			if sess != nil {
 				u.put(sess)
+			} else if !basic && status/100 == 2 {
+				u.mu.Lock()
+				u.open = true
+				u.mu.Unlock()
 			}
 			if status/100 != 2 {
 				return status, &StatusError{Method: method, Name: name, Status: status, Message: msg}
@@ -227,6 +232,12 @@ func hasScheme(cs []challenge, scheme string) bool {
 		}
 	}
 	return false
+}
+
+func (u *uploader) isOpen() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.open
 }
 
 func (u *uploader) useBasic() bool {
