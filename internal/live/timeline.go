@@ -390,16 +390,27 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, replay bool) (Ou
 		return Duplicate, nil
 	}
 
-	// Write inits and fragments outside the lock.
-	frags := make([]Fragment, 0, len(jobs))
-	var werr error
-	for _, j := range jobs {
-		f, err := t.writeFragment(ctx, j.track, j.init, j.newInit, j.in, offset, seq)
-		if err != nil {
-			werr = err
-			break
+	// Write inits and fragments outside the lock, tracks in parallel: each
+	// write waits for its own sync, so their latencies overlap.
+	frags := make([]Fragment, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			frags[i], errs[i] = t.writeFragment(ctx, j.track, j.init, j.newInit, j.in, offset, seq)
+		}()
+	}
+	wg.Wait()
+	werr := errors.Join(errs...)
+	if werr != nil {
+		for i, f := range frags {
+			if errs[i] == nil {
+				t.m.store.Delete(ctx, f.StoreKey)
+			}
 		}
-		frags = append(frags, f)
+		frags = nil
 	}
 
 	t.mu.Lock()
