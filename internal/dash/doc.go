@@ -39,8 +39,9 @@
 //     MediaPackage does; an endpoint that leaves utcTiming unset gets
 //     http-xsdate with Boxcar's /time, because DASH-IF requires a UTCTiming
 //     in dynamic MPDs and dash.js otherwise asks an internet time server.
-//   - Periods (periods.go): one per stretch between discontinuities or
-//     codec changes, id "p<Number of its first segment>", start = the first
+//   - Periods (periods.go): one per stretch between outages (a
+//     discontinuity across which the wall clock jumps ahead) or codec
+//     changes; an encoder restart alone keeps the Period. Id "p<Number of its first segment>", start = the first
 //     segment's program date-time since the epoch, presentationTimeOffset =
 //     its channel time in each track's timescale. A Period keeps these for
 //     as long as it is listed, also after its start has left the snapshot.

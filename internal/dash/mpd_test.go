@@ -3,6 +3,7 @@ package dash
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Eyevinn/dash-mpd/mpd"
 
@@ -35,9 +36,10 @@ func TestMPDGolden(t *testing.T) {
 	}
 	gap := []step{segments(6), func(b *livetest.Builder) { b.Skip(1, 2) }, segments(5)}
 	missing := []step{segments(5), withoutAudio, segments(4)}
+	// An encoder that restarts after a 4 s outage: a new Period.
 	restart := []step{
 		segments(8),
-		func(b *livetest.Builder) { b.Restart(1, 0); b.Segments(1, 4) },
+		func(b *livetest.Builder) { b.Clock.Advance(4 * time.Second); b.Restart(1, 0); b.Segments(1, 4) },
 		segments(14), // the first Period leaves the 30 s window
 	}
 	cases := []struct {
@@ -76,6 +78,11 @@ func TestMPDGolden(t *testing.T) {
 				d.ManifestWindowSeconds, d.SegmentTemplateFormat = 30, "NUMBER_WITH_DURATION"
 			},
 			steps: restart,
+		},
+		{
+			// A restart while the wall clock runs on: the Period continues.
+			name: "restart_time", dash: compact("TIME_WITH_TIMELINE"),
+			steps: []step{segments(8), func(b *livetest.Builder) { b.Restart(1, 0); b.Segments(1, 4) }},
 		},
 		{name: "gap_number_timeline", dash: compact("NUMBER_WITH_TIMELINE"), steps: gap},
 		{name: "gap_time_timeline", dash: compact("TIME_WITH_TIMELINE"), steps: gap},
@@ -165,8 +172,41 @@ func TestWindowSliding(t *testing.T) {
 	}
 }
 
-// TestDiscontinuityNewPeriod: an encoder restart starts a new Period; the
-// old Period keeps its id, start and offsets, and leaves with the window.
+// TestRestartKeepsPeriod: an encoder that restarts its timestamps while
+// the wall clock runs on continues the Period: channel time runs on, so
+// the Period's mapping to wall-clock time holds and its segments continue.
+func TestRestartKeepsPeriod(t *testing.T) {
+	for _, format := range []string{"NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"} {
+		t.Run(format, func(t *testing.T) {
+			f := newFixture(t)
+			f.ep.DASHPackage.SegmentTemplateFormat = format
+			f.ep.DASHPackage.ManifestWindowSeconds = 30
+			f.b.Segments(1, 8)
+			m1, _ := f.manifest()
+			f.b.Restart(1, 5_000_000)
+			f.b.Segments(1, 3)
+			m2, _ := f.manifest()
+			if got := strings.Join(periodsOf(m2), ","); got != "p1" {
+				t.Fatalf("Periods after the restart: got %s, want p1", got)
+			}
+			if *m2.Periods[0].Start != *m1.Periods[0].Start {
+				t.Errorf("Period@start moved: %s → %s", m1.Periods[0].Start, m2.Periods[0].Start)
+			}
+			vt := m2.Periods[0].AdaptationSets[0].Representations[0].GetSegmentTemplate()
+			if format == "NUMBER_WITH_DURATION" {
+				return
+			}
+			// One run of equal segments: a single S with r = 10.
+			if s := vt.SegmentTimeline.S; len(s) != 1 || s[0].R != 10 {
+				t.Errorf("SegmentTimeline after the restart: %d S entries, first r=%d; want one S with r=10", len(s), s[0].R)
+			}
+		})
+	}
+}
+
+// TestDiscontinuityNewPeriod: an encoder restart after an outage (the
+// wall clock moved on) starts a new Period; the old Period keeps its id,
+// start and offsets, and leaves with the window.
 func TestDiscontinuityNewPeriod(t *testing.T) {
 	for _, format := range []string{"NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"} {
 		t.Run(format, func(t *testing.T) {
@@ -175,6 +215,7 @@ func TestDiscontinuityNewPeriod(t *testing.T) {
 			f.ep.DASHPackage.ManifestWindowSeconds = 30
 			f.b.Segments(1, 8)
 			m1, _ := f.manifest()
+			f.b.Clock.Advance(4 * time.Second)
 			f.b.Restart(1, 5_000_000)
 			f.b.Segments(1, 3)
 			m2, _ := f.manifest()

@@ -14,14 +14,19 @@ import (
 // set of SegmentTemplates. A new Period starts at a group that:
 //
 //   - follows a discontinuity (encoder restart, input switch with unaligned
-//     timestamps), all formats;
+//     timestamps) across which the program date-time jumps ahead by more
+//     than half a segment (an outage), all formats. Channel time runs on
+//     across a discontinuity, so a restart whose wall clock runs on as
+//     well stays in its Period: like MediaPackage without periodTriggers,
+//     Boxcar keeps one Period where it can, since every Period boundary is
+//     a chance for a player to stall;
 //   - changes the codec configuration (init segment) of a listed track,
 //     all formats;
 //   - with NUMBER_WITH_TIMELINE, brings back a listed track that the
 //     previous group lacked (a gap): $Number$ counts S entries, so a hole
 //     inside one timeline would shift every later number;
-//   - with NUMBER_WITH_DURATION, begins a new timeline run (the ingest
-//     segment length changed, so @duration does).
+//   - with NUMBER_WITH_DURATION, begins a timeline run with another ingest
+//     target duration (the segment length changed, so @duration does).
 //
 // With TIME_WITH_TIMELINE a gap is an S@t jump inside the Period.
 //

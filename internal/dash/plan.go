@@ -221,10 +221,10 @@ func (pl *plan) lastListed() *packager.Group {
 // begins reports whether all[k] starts a Period (see periods.go).
 func (pl *plan) begins(k int) bool {
 	g, prev := &pl.all[k], &pl.all[k-1]
-	if g.Disc {
+	if g.Disc && wallClockJump(prev, g) {
 		return true
 	}
-	if pl.set.format == NumberWithDuration && pl.snap.RunOf(g.First) != pl.snap.RunOf(prev.First) {
+	if pl.set.format == NumberWithDuration && pl.runTarget(g) != pl.runTarget(prev) {
 		return true
 	}
 	for r := range pl.reps {
@@ -240,6 +240,25 @@ func (pl *plan) begins(k int) bool {
 		}
 	}
 	return false
+}
+
+// runTarget is the ingest target duration of the timeline run g is in.
+func (pl *plan) runTarget(g *packager.Group) time.Duration {
+	if i := pl.snap.RunOf(g.First); i >= 0 {
+		return pl.snap.Runs[i].Target
+	}
+	return 0
+}
+
+// wallClockJump reports whether group g, which follows a discontinuity,
+// starts more than half a segment later in program date-time than prev
+// ends. Channel time runs on across a discontinuity (live.Timeline
+// continues at the edge), so a restart whose wall clock runs on too keeps
+// the Period's mapping from media time to wall-clock time and needs no
+// new Period; an outage (the wall clock moved on while the media did not)
+// does.
+func wallClockJump(prev, g *packager.Group) bool {
+	return g.PDT.Sub(prev.PDT.Add(ticks(prev.Duration))) > ticks(prev.Duration)/2
 }
 
 // span returns rep r's media in all[k], from spans when k is listed.

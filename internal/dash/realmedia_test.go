@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,6 +128,36 @@ type origin struct {
 	clock    clock.Clock
 
 	eps map[string]*configstore.OriginEndpoint
+
+	mu    sync.Mutex
+	trace []traced
+}
+
+// traced is one request the origin answered.
+type traced struct {
+	at     time.Time
+	path   string
+	status int
+	note   string
+}
+
+// traceOf returns the requests under endpoint id, oldest first.
+func (o *origin) traceOf(id string) []traced {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []traced
+	for _, r := range o.trace {
+		if strings.HasPrefix(r.path, "/out/v1/"+id+"/") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (o *origin) record(r *http.Request, status int, note string) {
+	o.mu.Lock()
+	o.trace = append(o.trace, traced{at: time.Now(), path: r.URL.Path, status: status, note: note})
+	o.mu.Unlock()
 }
 
 // newOrigin serves endpoints eps (all on channel ch1) until the test ends.
@@ -182,6 +213,7 @@ func (o *origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		h.Set("Cache-Control", "no-store")
+		o.record(r, 0, err.Error())
 		switch {
 		case errors.Is(err, packager.ErrNotFound):
 			http.Error(w, err.Error(), http.StatusNotFound)
@@ -192,6 +224,7 @@ func (o *origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	o.record(r, http.StatusOK, "")
 	h.Set("Content-Type", obj.ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(obj.Body)))
 	h.Set("Cache-Control", fmt.Sprintf("max-age=%d", int(obj.MaxAge.Seconds())))
@@ -317,3 +350,22 @@ func (c *clip) trackTotal(r, j int) int64 {
 }
 
 func (c *clip) duration(i int) time.Duration { return c.durations[i%len(c.durations)] }
+
+// fetchMPD gets and parses the MPD at url.
+func fetchMPD(t testing.TB, url string) *mpd.MPD {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	m, err := mpd.MPDFromBytes(body)
+	if err != nil {
+		t.Fatalf("parse %s: %v", url, err)
+	}
+	return m
+}
