@@ -264,6 +264,9 @@ func parseAuthParams(s string) (map[string]string, bool) {
 			return nil, false
 		}
 		name := strings.ToLower(strings.TrimSpace(s[:eq]))
+		if !isToken(name) {
+			return nil, false
+		}
 		s = strings.TrimLeft(s[eq+1:], " \t")
 		var val string
 		if strings.HasPrefix(s, `"`) {
@@ -291,4 +294,18 @@ func parseAuthParams(s string) (map[string]string, bool) {
 		}
 		p[name] = val
 	}
+}
+
+// isToken reports whether s is an RFC 9110 token (an auth-param name).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
