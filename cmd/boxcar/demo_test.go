@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -14,25 +13,10 @@ import (
 	"time"
 
 	"boxcar/internal/mediatest"
+	"boxcar/internal/testutil"
 )
 
-// syncBuffer is a bytes.Buffer for one writer goroutine and readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.Buffer
 
 var (
 	pageRE    = regexp.MustCompile(`Watch it in a browser:\s+(http://\S+/)\n`)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"boxcar/internal/configstore"
+	"boxcar/internal/testutil"
 )
 
 // The official AWS SDK for Go v2 is the client in these tests: if it
@@ -237,21 +237,7 @@ func normalize(t testing.TB, body []byte) []byte {
 
 func golden(t testing.TB, name string, body []byte) {
 	t.Helper()
-	got := normalize(t, body)
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
+	testutil.Golden(t, filepath.Join("testdata", name), normalize(t, body), *update)
 }
 
 // sameJSON compares two SDK values by their exported members.

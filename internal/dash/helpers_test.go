@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,13 +12,13 @@ import (
 	"time"
 
 	"github.com/Eyevinn/dash-mpd/mpd"
-	"github.com/google/go-cmp/cmp"
 
 	"boxcar/internal/configstore"
 	"boxcar/internal/live/livetest"
 	"boxcar/internal/media"
 	"boxcar/internal/media/fmp4"
 	"boxcar/internal/packager"
+	"boxcar/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -437,23 +436,7 @@ func (f *fixture) hole(l listed) bool {
 // golden compares got with testdata/<name>, rewriting it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", name, diff)
-	}
+	testutil.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 // isNotFound reports whether err is packager.ErrNotFound.

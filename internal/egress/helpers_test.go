@@ -1,7 +1,6 @@
 package egress
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"boxcar/internal/configstore"
 	"boxcar/internal/live/livetest"
 	"boxcar/internal/packager"
+	"boxcar/internal/testutil"
 )
 
 // fakeEndpoints is an in-memory Endpoints that counts reads.
@@ -196,22 +196,7 @@ type fixture struct {
 	access    *syncBuffer // access log
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.Buffer
 
 const publicURL = "https://origin.example.com"
 

@@ -8,20 +8,18 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"boxcar/internal/configstore"
 	"boxcar/internal/live"
 	"boxcar/internal/live/livetest"
 	"boxcar/internal/media"
 	"boxcar/internal/packager"
+	"boxcar/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -47,23 +45,7 @@ func fetchErr(p *Packager, b *livetest.Builder, ep *configstore.OriginEndpoint, 
 // golden compares got with testdata/<name>, rewriting it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got, go test -update rewrites it):\n%s", path, diff)
-	}
+	testutil.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 // hlsEndpoint returns an HLS (TS) endpoint with the control plane's

@@ -26,6 +26,7 @@ import (
 	"boxcar/internal/configstore"
 	"boxcar/internal/live"
 	"boxcar/internal/store"
+	"boxcar/internal/testutil"
 )
 
 // channelMap is an in-memory Channels.
@@ -275,23 +276,7 @@ func testIngestConfig() config.IngestConfig {
 	}
 }
 
-// lockedBuffer is a concurrency-safe bytes.Buffer.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = testutil.Buffer
 
 // digestClient answers Digest challenges the way RFC 7616 clients do.
 type digestClient struct {

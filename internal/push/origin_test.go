@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,6 +14,7 @@ import (
 
 	"boxcar/internal/config"
 	"boxcar/internal/server"
+	"boxcar/internal/testutil"
 )
 
 // origin is a Boxcar server in the test process with an insecure API.
@@ -126,19 +125,4 @@ func getBytes(t *testing.T, url string) []byte {
 }
 
 // lockedLog collects the server log.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedLog = testutil.Buffer
