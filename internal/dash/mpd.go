@@ -20,6 +20,9 @@ var availabilityStartTime = time.Unix(0, 0).UTC()
 // synchronization"). publicURL is Boxcar's
 // public URL, for the default UTCTiming source.
 func buildMPD(pl *plan, publicURL string) *mpd.MPD {
+	if pl.snap.Ended {
+		return buildStaticMPD(pl)
+	}
 	set := pl.set
 	m := &mpd.MPD{
 		XMLNs:                      mpd.DASH_NAMESPACE,
@@ -49,6 +52,44 @@ func buildMPD(pl *plan, publicURL string) *mpd.MPD {
 	return m
 }
 
+// buildStaticMPD turns the plan of a channel whose output ended into a
+// static MPD over the same segment URLs (DASH-IF IOP "Provisioning of Live
+// Content in On-Demand Mode", common aspects; timing model "End of live
+// content"): type static, no availabilityStartTime, timeShiftBufferDepth,
+// minimumUpdatePeriod or UTCTiming, the first listed Period starting at 0
+// with its presentationTimeOffset (and startNumber) moved to the first
+// listed segment, later Periods at their distance from it, and
+// mediaPresentationDuration up to the end of the last segment. Period ids
+// stay those of the live MPD. A player opening it plays the window from
+// its start as VOD; if an input resumes, the MPD turns dynamic again.
+func buildStaticMPD(pl *plan) *mpd.MPD {
+	set := pl.set
+	first := &pl.periods[0]
+	first.anchor = anchorOf(&pl.win[first.from])
+	origin := first.anchor.pdt
+	m := &mpd.MPD{
+		XMLNs:              mpd.DASH_NAMESPACE,
+		Profiles:           mpd.ListOfProfilesType(set.profiles()),
+		Type:               mpd.Ptr(mpd.STATIC_TYPE),
+		PublishTime:        dateTime(pl.snap.Updated),
+		MinBufferTime:      durationPtr(set.minBufferTime),
+		MaxSegmentDuration: durationPtr(pl.maxSegmentDuration()),
+	}
+	var end time.Duration
+	for i := range pl.periods {
+		pd := &pl.periods[i]
+		start := pd.anchor.pdt.Sub(origin)
+		p := pl.buildPeriod(pd)
+		p.Start = durationPtr(start)
+		if len(p.AdaptationSets) > 0 {
+			m.Periods = append(m.Periods, p)
+		}
+		end = start + ticks(pl.win[pd.to-1].End()-pd.anchor.start)
+	}
+	m.MediaPresentationDuration = durationPtr(end)
+	return m
+}
+
 // maxSegmentDuration is the longest listed segment of any track, rounded
 // up to the millisecond.
 func (pl *plan) maxSegmentDuration() time.Duration {
@@ -70,7 +111,7 @@ func (pl *plan) maxSegmentDuration() time.Duration {
 // buildPeriod builds a Period element (ISO/IEC 23009-1 §5.3.2).
 func (pl *plan) buildPeriod(pd *period) *mpd.Period {
 	p := &mpd.Period{
-		Id:    "p" + strconv.FormatUint(pd.anchor.number, 10),
+		Id:    "p" + strconv.FormatUint(pd.id, 10),
 		Start: durationPtr(pd.anchor.pdt.Sub(availabilityStartTime)),
 	}
 	for i := range pl.sets {

@@ -52,6 +52,8 @@ type adaptation struct {
 
 // period is one Period: its anchor and the window groups it lists.
 type period struct {
+	// id is the Number of the group that anchors it in the live MPD.
+	id       uint64
 	anchor   anchor
 	from, to int // win[from:to]
 }
@@ -100,7 +102,12 @@ func trackSpan(s *live.Snapshot, g *packager.Group, id int) span {
 // returns packager.ErrNotFound when there is nothing to list yet.
 func (p *Packager) newPlan(set *settings, s *live.Snapshot, now time.Time) (*plan, error) {
 	all := packager.Groups(s, set.segment)
-	win := packager.Window(all, set.window, set.timeDelay)
+	delay := set.timeDelay
+	if s.Ended {
+		// Nothing more is coming: list up to the end.
+		delay = 0
+	}
+	win := packager.Window(all, set.window, delay)
 	if len(win) == 0 {
 		return nil, packager.ErrNotFound
 	}
@@ -221,7 +228,7 @@ func (pl *plan) lastListed() *packager.Group {
 // begins reports whether all[k] starts a Period (see periods.go).
 func (pl *plan) begins(k int) bool {
 	g, prev := &pl.all[k], &pl.all[k-1]
-	if g.Disc && wallClockJump(prev, g) {
+	if g.Disc && (g.Resumed || wallClockJump(prev, g)) {
 		return true
 	}
 	if pl.set.format == NumberWithDuration && pl.runTarget(g) != pl.runTarget(prev) {
@@ -280,7 +287,7 @@ func (pl *plan) splitPeriods(p *Packager, now time.Time) {
 			si++
 		}
 		if len(pl.periods) == 0 || pl.periods[len(pl.periods)-1].anchor.number != starts[si].number {
-			pl.periods = append(pl.periods, period{anchor: starts[si], from: i, to: i})
+			pl.periods = append(pl.periods, period{id: starts[si].number, anchor: starts[si], from: i, to: i})
 		}
 		pl.periods[len(pl.periods)-1].to = i + 1
 	}

@@ -43,7 +43,12 @@ func (h *Handler) commit(ctx context.Context, s *session, r *rendition) error {
 				s.take(p.name, now)
 				h.skipLocked(s, r, p, reasonNoInit, "its init segment "+p.initName+" never arrived")
 			}
+			last := len(r.pending) == 0
 			c.mu.Unlock()
+			if p.ended && last {
+				// The segment that would have carried the encoder's end.
+				h.timelines.Timeline(c.id).EndInput(ctx, s.input)
+			}
 			continue
 		}
 		r.pending = r.pending[1:]

@@ -176,7 +176,19 @@ func (h *Handler) putPlaylist(ctx context.Context, s *session, req *request, bod
 	if err != nil {
 		return 0, err
 	}
-	return created(existed), h.commit(ctx, s, r)
+	err = h.commit(ctx, s, r)
+	if m.ended {
+		// The encoder stopped. Its segments listed here carry the end to
+		// the timeline; when none is left to carry it (nothing new was
+		// listed), say it directly.
+		c.mu.Lock()
+		waiting := len(r.pending) > 0
+		c.mu.Unlock()
+		if !waiting {
+			h.timelines.Timeline(c.id).EndInput(ctx, s.input)
+		}
+	}
+	return created(existed), err
 }
 
 // listSegments records the segments of a media playlist that are new by
@@ -313,7 +325,7 @@ func (h *Handler) listedOf(t target, name string, m *mediaPlaylist, i int, now t
 		target:   m.target,
 		pdt:      sg.pdt,
 		disc:     sg.disc,
-		ended:    m.ended && i == len(m.segments)-1,
+		ended:    m.ended,
 		cues:     sg.cues,
 	}
 	if sg.mapURI != "" {

@@ -40,6 +40,11 @@ type inputState struct {
 	// flag the same discontinuity and must not remap again.
 	RemapStart int64 `json:"remapStart"`
 	Remapped   bool  `json:"remapped"`
+	// Ended is set when the input's encoder ended its playlist
+	// (#EXT-X-ENDLIST) and cleared when it resumes; EndedAt is the input
+	// time just after its last segment.
+	Ended   bool  `json:"ended,omitempty"`
+	EndedAt int64 `json:"endedAt,omitempty"`
 }
 
 // channelState is a channel's persisted scalar state.
@@ -52,7 +57,8 @@ type channelState struct {
 	Runs           []Run                `json:"runs"`
 	TargetDuration time.Duration        `json:"targetDuration"`
 	Renditions     []Rendition          `json:"renditions,omitempty"`
-	Ended          bool                 `json:"ended,omitempty"`
+	// Ended is set while the output is ended: every input ended.
+	Ended bool `json:"ended,omitempty"`
 	// PDTAnchor maps channel time PDTAnchorTime to wall-clock PDTAnchor.
 	PDTAnchor     time.Time `json:"pdtAnchor"`
 	PDTAnchorTime int64     `json:"pdtAnchorTime"`

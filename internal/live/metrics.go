@@ -13,6 +13,7 @@ type metrics struct {
 	switches  *prometheus.CounterVec
 	publishes *prometheus.CounterVec
 	drops     *prometheus.CounterVec
+	errors    *prometheus.CounterVec
 
 	activeDesc   *prometheus.Desc
 	ageDesc      *prometheus.Desc
@@ -35,6 +36,10 @@ func newMetrics(m *Manager) *metrics {
 			Name: "boxcar_ingest_segments_skipped_total",
 			Help: "Ingest segments not placed on the timeline, by reason (duplicate, late, standby).",
 		}, []string{"channel", "reason"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxcar_timeline_errors_total",
+			Help: "Failed timeline operations, by op: commit (timeline index), delete (media store), replay and fallback (placing held segments).",
+		}, []string{"channel", "op"}),
 		activeDesc: prometheus.NewDesc("boxcar_active_input",
 			"The ingest input (1 or 2) feeding the channel; 0 before any delivered.", []string{"channel"}, nil),
 		ageDesc: prometheus.NewDesc("boxcar_last_fragment_age_seconds",
@@ -47,7 +52,7 @@ func newMetrics(m *Manager) *metrics {
 }
 
 func (x *metrics) register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{x.switches, x.publishes, x.drops, x} {
+	for _, c := range []prometheus.Collector{x.switches, x.publishes, x.drops, x.errors, x} {
 		if err := r.Register(c); err != nil {
 			return err
 		}
@@ -58,10 +63,12 @@ func (x *metrics) register(r prometheus.Registerer) error {
 func (x *metrics) switched(ch string)         { x.switches.WithLabelValues(ch).Inc() }
 func (x *metrics) published(ch string, n int) { x.publishes.WithLabelValues(ch).Add(float64(n)) }
 func (x *metrics) dropped(ch, reason string)  { x.drops.WithLabelValues(ch, reason).Inc() }
+func (x *metrics) failed(ch, op string)       { x.errors.WithLabelValues(ch, op).Inc() }
 func (x *metrics) forget(ch string) {
 	x.switches.DeleteLabelValues(ch)
 	x.publishes.DeleteLabelValues(ch)
 	x.drops.DeletePartialMatch(prometheus.Labels{"channel": ch})
+	x.errors.DeletePartialMatch(prometheus.Labels{"channel": ch})
 }
 
 // Describe implements prometheus.Collector.

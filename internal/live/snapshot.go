@@ -36,7 +36,10 @@ type Snapshot struct {
 	// ActiveInput is the input currently feeding the channel (0 before
 	// any input delivered).
 	ActiveInput Input
-	// Ended is set when the active input sent #EXT-X-ENDLIST.
+	// Ended is set when the channel's output ended: the active input
+	// ended its playlists (#EXT-X-ENDLIST), the other input is not live,
+	// and the last segment is published. One input's end alone is a
+	// failover (end.go).
 	Ended bool
 }
 
@@ -101,6 +104,9 @@ type Segment struct {
 	Gap bool
 	// Input is the ingest endpoint that supplied the segment.
 	Input Input
+	// Resumed is set on the first segment after the output had ended: an
+	// input resumed and the live presentation reopened (Disc is set too).
+	Resumed bool `json:",omitempty"`
 	// Frags holds one fragment per delivering track, by ascending track.
 	Frags []Fragment
 	// Events are timed metadata carried by the ingest segment.

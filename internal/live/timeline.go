@@ -43,8 +43,10 @@ type IngestSegment struct {
 	// Discontinuity is set when the encoder put #EXT-X-DISCONTINUITY
 	// before the segment.
 	Discontinuity bool
-	// Ended is set when the playlist that listed the segment ends with
-	// #EXT-X-ENDLIST and this is its last segment.
+	// Ended is set when the media playlist that listed the segment ends
+	// with #EXT-X-ENDLIST: the encoder stopped after it, and this input
+	// ended (a failover signal; the output ends only when every input
+	// has, see end.go).
 	Ended bool
 	// Tracks are the segment's elementary streams with input-time
 	// samples (64-bit, unwrapped around Timeline.Anchor).
@@ -75,6 +77,10 @@ const (
 	Standby
 	// Late: older than the live edge and not needed; dropped.
 	Late
+	// Fallback: the last segment of an input that ended while the other
+	// input delivers; held until the other input's segment for the same
+	// time arrives, placed only if none does (end.go).
+	Fallback
 )
 
 func (o Outcome) String() string {
@@ -87,6 +93,8 @@ func (o Outcome) String() string {
 		return "standby"
 	case Late:
 		return "late"
+	case Fallback:
+		return "fallback"
 	}
 	return "unknown"
 }
@@ -112,9 +120,16 @@ type Timeline struct {
 	// publishedHere counts slots published since this process started.
 	publishedHere int
 	standby       []*IngestSegment // recent segments of the standby input
-	bytes         int64            // media bytes in the window
+	// fallback holds the last segments of the input that ended while the
+	// other delivered, until fallbackUntil (end.go).
+	fallback      []*IngestSegment
+	fallbackUntil time.Time
+	bytes         int64 // media bytes in the window
 	version       uint64
 	deleted       bool
+	// reopening is set while the first slot after an ended output is
+	// being placed.
+	reopening bool
 	// lastFrag is the wall time of each track's newest fragment.
 	lastFrag map[int]time.Time
 }
@@ -138,6 +153,8 @@ type slot struct {
 	// amend marks a stand-in for the published live-edge segment, which
 	// takes fragments of tracks it lacks (copy on write).
 	amend bool
+	// resumed marks the first slot after the output had ended.
+	resumed bool
 }
 
 func (s *slot) has(track int) bool {
@@ -211,7 +228,7 @@ func (t *Timeline) Anchor(input Input) int64 {
 func (t *Timeline) SetRenditions(input Input, rs []Rendition) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.st.Active != 0 && input != t.st.Active {
+	if t.st.Active != 0 && input != t.st.Active && !t.st.Inputs[t.st.Active].Ended {
 		return
 	}
 	t.st.Renditions = append([]Rendition(nil), rs...)
@@ -226,7 +243,7 @@ func (t *Timeline) Add(ctx context.Context, seg *IngestSegment) (Outcome, error)
 	if err := trimLeading(seg); err != nil {
 		return 0, err
 	}
-	out, err := t.add(ctx, seg, false)
+	out, err := t.add(ctx, seg, addNew)
 	if err == nil && out == Standby {
 		t.m.metrics.dropped(t.id, "standby")
 	}
@@ -276,9 +293,21 @@ func span(seg *IngestSegment) (start, dur int64) {
 	return start, end - start
 }
 
-// add is Add; replay is set when a buffered standby segment is replayed
-// after a failover.
-func (t *Timeline) add(ctx context.Context, seg *IngestSegment, replay bool) (Outcome, error) {
+// addMode says where a segment handed to add comes from.
+type addMode int
+
+const (
+	// addNew: just delivered by ingest.
+	addNew addMode = iota
+	// addReplay: a buffered standby segment, placed after a failover.
+	addReplay
+	// addFallback: the last segment of an ended input, placed because the
+	// other input delivered nothing for its time (end.go).
+	addFallback
+)
+
+// add is Add for a segment from mode.
+func (t *Timeline) add(ctx context.Context, seg *IngestSegment, mode addMode) (Outcome, error) {
 	inStart, inDur := span(seg)
 	now := t.m.clock.Now()
 
@@ -291,30 +320,55 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, replay bool) (Ou
 		t.st.TargetDuration = seg.TargetDuration
 	}
 	in := t.st.Inputs[seg.Input]
-	if !replay {
+	if mode == addNew {
 		in.LastDelivery = now
+		t.st.Inputs[seg.Input] = in
+		t.noteEnd(seg, inStart, inDur)
 	}
-	t.st.Inputs[seg.Input] = in
 	if t.st.Active == 0 {
 		t.st.Active = seg.Input
 		t.m.log.Info("input active", "channel", t.id, "input", int(seg.Input))
 	}
-	if seg.Input != t.st.Active {
+	if mode != addFallback && seg.Input != t.st.Active {
+		if seg.Ended {
+			// The last segments of a standby input: kept only as the
+			// fallback of an input the channel just failed over from.
+			out := t.holdFallback(seg)
+			t.mu.Unlock()
+			return out, nil
+		}
 		if !t.failoverDue(now) {
 			t.holdStandby(seg, inStart)
 			t.mu.Unlock()
 			return Standby, nil
 		}
-		t.switchInput(seg.Input, now)
+		t.switchInput(seg.Input, now, t.switchReason())
 		replay := t.pickReplay()
 		t.standby = nil
 		t.mu.Unlock()
-		for _, r := range replay {
-			if _, err := t.add(ctx, r, true); err != nil {
-				t.m.log.Warn("replay standby segment", "channel", t.id, "segment", r.Name, "err", err)
-			}
-		}
-		return t.add(ctx, seg, true)
+		t.replay(ctx, replay)
+		return t.add(ctx, seg, addReplay)
+	}
+	if mode == addNew && seg.Ended && t.inputLive(t.otherInput(seg.Input), now) {
+		// The active input ended while the other delivers: fail over at
+		// once and hold this last (often short) segment until the other
+		// input's segment for the same time arrives.
+		t.fallback = append(t.fallback[:0], seg)
+		t.fallbackUntil = now.Add(t.failoverTimeout())
+		t.switchInput(t.otherInput(seg.Input), now, fmt.Sprintf("input %d ended", seg.Input))
+		replay := t.pickReplay()
+		t.standby = nil
+		t.mu.Unlock()
+		t.replay(ctx, replay)
+		return Fallback, nil
+	}
+	if t.st.Ended && !seg.Ended && mode != addFallback {
+		// The output had ended and an input resumes: the live
+		// presentation reopens after one discontinuity.
+		seg.Discontinuity = true
+		t.st.Ended = false
+		t.reopening = true
+		t.m.log.Info("channel output reopened", "channel", t.id, "input", int(seg.Input))
 	}
 
 	// Map input time to channel time.
@@ -328,11 +382,6 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, replay bool) (Ou
 		in.LastEnd = end
 	}
 	t.st.Inputs[seg.Input] = in
-	if seg.Ended {
-		t.st.Ended = true
-	} else if t.st.Ended {
-		t.st.Ended = false
-	}
 
 	// Validate tracks before changing anything.
 	for i := range seg.Tracks {
@@ -344,9 +393,13 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, replay bool) (Ou
 
 	s, outcome := t.placeSlot(seg, c, inDur, disc, now)
 	if s == nil {
+		t.refreshEnded(now)
 		t.mu.Unlock()
 		t.m.metrics.dropped(t.id, outcome.String())
 		return outcome, nil
+	}
+	if t.reopening && s.disc {
+		s.resumed, t.reopening = true, false
 	}
 
 	// Reserve the tracks this segment fills and resolve their inits.
@@ -405,11 +458,15 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, replay bool) (Ou
 	wg.Wait()
 	werr := errors.Join(errs...)
 	if werr != nil {
+		// The segment is not placed: the fragments that were written
+		// are orphans.
+		var written []Fragment
 		for i, f := range frags {
 			if errs[i] == nil {
-				t.m.store.Delete(ctx, f.StoreKey)
+				written = append(written, f)
 			}
 		}
+		t.discard(ctx, "write failed", written)
 		frags = nil
 	}
 
@@ -419,7 +476,8 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, replay bool) (Ou
 		delete(s.inflight, j.track.ID)
 	}
 	if werr != nil {
-		t.tryPublish(ctx, now)
+		// The slot may have waited only for us.
+		t.publish(ctx, now)
 		return 0, werr
 	}
 	if s.amend {
@@ -427,9 +485,7 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, replay bool) (Ou
 	}
 	if !t.isPending(s) {
 		// Published without us while we wrote (grace ended): drop.
-		for _, f := range frags {
-			t.m.store.Delete(ctx, f.StoreKey)
-		}
+		t.discard(ctx, "late", frags)
 		t.m.metrics.dropped(t.id, "late")
 		return Late, nil
 	}
@@ -451,8 +507,11 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, replay bool) (Ou
 	}
 	sort.Slice(s.frags, func(a, b int) bool { return s.frags[a].Track < s.frags[b].Track })
 	if err := t.tryPublish(ctx, now); err != nil {
+		// The slot stays pending with its fragments; the next publish
+		// retries the commit, so nothing is listed before it is indexed.
 		return 0, err
 	}
+	t.refreshEnded(now)
 	return Accepted, nil
 }
 
@@ -464,21 +523,20 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, replay bool) (Ou
 func (t *Timeline) amendEdge(ctx context.Context, s *slot, rendition string, frags []Fragment, now time.Time) (Outcome, error) {
 	n := len(t.segs)
 	if n == 0 || t.segs[n-1].Seq != s.seq {
-		for _, f := range frags {
-			t.m.store.Delete(ctx, f.StoreKey)
-		}
+		t.discard(ctx, "late", frags)
 		t.m.metrics.dropped(t.id, "late")
 		return Late, nil
 	}
 	seg := t.segs[n-1]
-	var add []Fragment
+	var add, lost []Fragment
 	for _, f := range frags {
 		if seg.Frag(f.Track) != nil {
-			t.m.store.Delete(ctx, f.StoreKey) // another upload won the race
+			lost = append(lost, f) // another upload won the race
 			continue
 		}
 		add = append(add, f)
 	}
+	t.discard(ctx, "duplicate", lost)
 	if len(add) == 0 {
 		t.m.metrics.dropped(t.id, "duplicate")
 		return Duplicate, nil
@@ -488,6 +546,9 @@ func (t *Timeline) amendEdge(ctx context.Context, s *slot, rendition string, fra
 	sort.Slice(seg.Frags, func(a, b int) bool { return seg.Frags[a].Track < seg.Frags[b].Track })
 	st := t.st
 	if err := t.m.index.commit(t.id, &st, t.tracks, []Segment{seg}); err != nil {
+		// Not listed, so never readable through the index: drop the bytes.
+		t.m.metrics.failed(t.id, "commit")
+		t.discard(ctx, "commit failed", frags)
 		return 0, err
 	}
 	// Copy on write: snapshots share the old backing array.
@@ -904,13 +965,14 @@ func (t *Timeline) tryPublish(ctx context.Context, now time.Time) error {
 		segs = append(segs, Segment{
 			Seq: s.seq, Start: s.start, Duration: s.dur, PDT: s.pdt,
 			Disc: s.disc, DiscSeq: discSeq, Gap: gap, Input: s.input,
-			Frags: s.frags, Events: s.events,
+			Resumed: s.resumed, Frags: s.frags, Events: s.events,
 		})
 	}
 	st := t.st
 	st.NextSeq = segs[len(segs)-1].Seq + 1
 	st.DiscSeq = discSeq
 	if err := t.m.index.commit(t.id, &st, t.tracks, segs); err != nil {
+		t.m.metrics.failed(t.id, "commit")
 		return err
 	}
 	t.pending = t.pending[len(ready):]
@@ -968,21 +1030,41 @@ func (t *Timeline) failoverTimeout() time.Duration {
 	return time.Duration(float64(td) * t.m.failoverFactor)
 }
 
-// failoverDue reports whether the active input has been silent too long.
-// Called with mu held.
+// failoverDue reports whether the active input ended or has been silent
+// too long. Called with mu held.
 func (t *Timeline) failoverDue(now time.Time) bool {
 	a, ok := t.st.Inputs[t.st.Active]
-	return !ok || now.Sub(a.LastDelivery) > t.failoverTimeout()
+	return !ok || a.Ended || now.Sub(a.LastDelivery) > t.failoverTimeout()
+}
+
+// switchReason says why the active input is being replaced. Called with
+// mu held.
+func (t *Timeline) switchReason() string {
+	from := t.st.Active
+	if t.st.Inputs[from].Ended {
+		return fmt.Sprintf("input %d ended", from)
+	}
+	return fmt.Sprintf("input %d delivered nothing for %s", from, t.failoverTimeout())
 }
 
 // switchInput makes input active. Called with mu held.
-func (t *Timeline) switchInput(to Input, now time.Time) {
+func (t *Timeline) switchInput(to Input, now time.Time, reason string) {
 	from := t.st.Active
 	t.st.Active = to
 	t.st.Switches++
 	t.m.metrics.switched(t.id)
-	t.m.log.Warn("input switch", "channel", t.id, "from", int(from), "to", int(to),
-		"reason", fmt.Sprintf("input %d delivered nothing for %s", from, t.failoverTimeout()))
+	t.m.log.Warn("input switch", "channel", t.id, "from", int(from), "to", int(to), "reason", reason)
+	t.publishSnapshot(now)
+}
+
+// replay places buffered standby segments after a failover, in order.
+func (t *Timeline) replay(ctx context.Context, segs []*IngestSegment) {
+	for _, r := range segs {
+		if _, err := t.add(ctx, r, addReplay); err != nil {
+			t.m.log.Warn("replay standby segment", "channel", t.id, "input", int(r.Input), "segment", r.Name, "err", err)
+			t.m.metrics.failed(t.id, "replay")
+		}
+	}
 }
 
 // maxStandby bounds the standby segments kept in memory.
@@ -1011,30 +1093,31 @@ func (t *Timeline) holdStandby(seg *IngestSegment, inStart int64) {
 	}
 }
 
-// tick publishes slots whose grace ended and fails over when the active
-// input went silent.
+// tick publishes slots whose grace ended, fails over when the active
+// input went silent, places fallback segments nobody replaced and ends
+// the output once every input has ended.
 func (t *Timeline) tick(ctx context.Context, now time.Time) {
 	t.mu.Lock()
 	if t.deleted {
 		t.mu.Unlock()
 		return
 	}
-	if err := t.tryPublish(ctx, now); err != nil {
-		t.m.log.Error("publish", "channel", t.id, "err", err)
-	}
+	t.publish(ctx, now)
 	var replay []*IngestSegment
 	if t.st.Active != 0 && len(t.standby) > 0 && t.failoverDue(now) {
 		to := t.standby[len(t.standby)-1].Input
-		t.switchInput(to, now)
+		t.switchInput(to, now, t.switchReason())
 		replay = t.pickReplay()
 		t.standby = nil
 	}
-	t.mu.Unlock()
-	for _, seg := range replay {
-		if _, err := t.add(ctx, seg, true); err != nil {
-			t.m.log.Warn("replay standby segment", "channel", t.id, "segment", seg.Name, "err", err)
-		}
+	var fallback []*IngestSegment
+	if len(t.fallback) > 0 && !now.Before(t.fallbackUntil) {
+		fallback, t.fallback = t.fallback, nil
 	}
+	t.refreshEnded(now)
+	t.mu.Unlock()
+	t.replay(ctx, replay)
+	t.placeFallback(ctx, fallback)
 }
 
 // pickReplay chooses which buffered standby segments to place after a
@@ -1106,6 +1189,7 @@ func (t *Timeline) trim(ctx context.Context, keep time.Duration) error {
 	before := t.segs[k].Seq
 	if err := t.m.index.trim(t.id, before, nil); err != nil {
 		t.mu.Unlock()
+		t.m.metrics.failed(t.id, "commit")
 		return err
 	}
 	var keys []string
@@ -1118,40 +1202,50 @@ func (t *Timeline) trim(ctx context.Context, keep time.Duration) error {
 	t.segs = t.segs[k:]
 	t.publishSnapshot(t.m.clock.Now())
 	t.mu.Unlock()
+	// Unlisted first, deleted second: a failed delete leaves an orphan,
+	// never a listed segment without media.
+	var errs []error
 	for _, key := range keys {
 		if err := t.m.store.Delete(ctx, key); err != nil {
-			return err
+			t.m.metrics.failed(t.id, "delete")
+			errs = append(errs, fmt.Errorf("live: channel %q: delete %s after retention: %w", t.id, key, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Status is the ingest health of a channel.
 type Status struct {
-	Channel        string         `json:"channel"`
-	ActiveInput    Input          `json:"activeInput"`
-	InputSwitches  uint64         `json:"inputSwitches"`
-	Inputs         []InputStatus  `json:"inputs"`
-	Tracks         []TrackStatus  `json:"tracks"`
-	Renditions     []Rendition    `json:"renditions,omitempty"`
-	Segments       int            `json:"segments"`
-	FirstSeq       uint64         `json:"firstSequence,omitempty"`
-	LastSeq        uint64         `json:"lastSequence,omitempty"`
-	Gaps           int            `json:"gaps"`
-	Discontinuity  uint64         `json:"discontinuitySequence"`
-	TargetDuration float64        `json:"targetDurationSeconds"`
-	WindowSeconds  float64        `json:"windowSeconds"`
-	MediaBytes     int64          `json:"mediaBytes"`
-	Ended          bool           `json:"ended"`
-	LastUpdated    *time.Time     `json:"lastUpdated,omitempty"`
-	Pending        int            `json:"pendingSegments"`
-	Extra          map[string]any `json:"extra,omitempty"`
+	Channel        string        `json:"channel"`
+	ActiveInput    Input         `json:"activeInput"`
+	InputSwitches  uint64        `json:"inputSwitches"`
+	Inputs         []InputStatus `json:"inputs"`
+	Tracks         []TrackStatus `json:"tracks"`
+	Renditions     []Rendition   `json:"renditions,omitempty"`
+	Segments       int           `json:"segments"`
+	FirstSeq       uint64        `json:"firstSequence,omitempty"`
+	LastSeq        uint64        `json:"lastSequence,omitempty"`
+	Gaps           int           `json:"gaps"`
+	Discontinuity  uint64        `json:"discontinuitySequence"`
+	TargetDuration float64       `json:"targetDurationSeconds"`
+	WindowSeconds  float64       `json:"windowSeconds"`
+	MediaBytes     int64         `json:"mediaBytes"`
+	Ended          bool          `json:"ended"`
+	LastUpdated    *time.Time    `json:"lastUpdated,omitempty"`
+	Pending        int           `json:"pendingSegments"`
+	// Fallback counts the ended input's last segments held for a
+	// possible replacement (end.go).
+	Fallback int            `json:"fallbackSegments,omitempty"`
+	Extra    map[string]any `json:"extra,omitempty"`
 }
 
 // InputStatus is the state of one ingest input.
 type InputStatus struct {
-	Input              Input    `json:"input"`
-	Active             bool     `json:"active"`
+	Input  Input `json:"input"`
+	Active bool  `json:"active"`
+	// Ended is set once the input's encoder ended its playlists
+	// (#EXT-X-ENDLIST) and until it resumes.
+	Ended              bool     `json:"ended,omitempty"`
 	LastDeliveryAgeSec *float64 `json:"lastDeliveryAgeSeconds,omitempty"`
 }
 
@@ -1182,9 +1276,10 @@ func (t *Timeline) Status(now time.Time) Status {
 		MediaBytes:     t.bytes,
 		Ended:          t.st.Ended,
 		Pending:        len(t.pending),
+		Fallback:       len(t.fallback),
 	}
 	for _, i := range []Input{1, 2} {
-		is := InputStatus{Input: i, Active: i == t.st.Active}
+		is := InputStatus{Input: i, Active: i == t.st.Active, Ended: t.st.Inputs[i].Ended}
 		if in, ok := t.st.Inputs[i]; ok && !in.LastDelivery.IsZero() {
 			age := now.Sub(in.LastDelivery).Seconds()
 			is.LastDeliveryAgeSec = &age

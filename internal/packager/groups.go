@@ -25,6 +25,9 @@ type Group struct {
 	// timeline's discontinuity count at it.
 	Disc    bool
 	DiscSeq uint64
+	// Resumed is set when the group reopens the output after the channel
+	// had ended (live.Segment.Resumed).
+	Resumed bool
 	// Gap is set when any of its timeline segments is a gap.
 	Gap bool
 }
@@ -129,6 +132,7 @@ func Groups(s *live.Snapshot, want time.Duration) []Group {
 			PDT:     segs[i].PDT,
 			Disc:    segs[i].Disc,
 			DiscSeq: segs[i].DiscSeq,
+			Resumed: segs[i].Resumed,
 		}
 		g.Duration = segs[lastIdx].End() - g.Start
 		for j := i; j <= lastIdx; j++ {

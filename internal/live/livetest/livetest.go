@@ -150,9 +150,28 @@ func (b *Builder) Segment(input live.Input) *live.Snapshot {
 func (b *Builder) Deliver(input live.Input) {
 	b.T.Helper()
 	start := b.next[input]
-	b.deliver(input, start, b.disc[input])
+	b.deliver(input, start, b.SegmentDuration, b.disc[input], false)
 	b.disc[input] = false
 	b.next[input] = start + int64(b.SegmentDuration.Seconds()*media.VideoTimescale)
+}
+
+// End makes input's encoder stop cleanly, as ffmpeg does on SIGINT: it
+// delivers a last segment of every rendition lasting d (usually shorter
+// than a segment), listed by a playlist with #EXT-X-ENDLIST. The clock does
+// not move. The input's timestamps continue after it, so a later Deliver
+// resumes where a whole segment would have ended.
+func (b *Builder) End(input live.Input, d time.Duration) {
+	b.T.Helper()
+	start := b.next[input]
+	b.deliver(input, start, d, b.disc[input], true)
+	b.disc[input] = false
+	b.next[input] = start + int64(b.SegmentDuration.Seconds()*media.VideoTimescale)
+}
+
+// Tick ticks the manager at the fake clock's time.
+func (b *Builder) Tick() *live.Snapshot {
+	b.Manager.Tick(context.Background(), b.Clock.Now())
+	return b.Timeline.Snapshot()
 }
 
 // Segments delivers n segments to input.
@@ -191,18 +210,18 @@ func (b *Builder) Skip(input live.Input, n int) {
 	b.Manager.Tick(context.Background(), b.Clock.Now())
 }
 
-func (b *Builder) deliver(input live.Input, start int64, disc bool) {
+func (b *Builder) deliver(input live.Input, start int64, d time.Duration, disc, ended bool) {
 	b.T.Helper()
 	for _, r := range b.Renditions {
 		seg := &live.IngestSegment{
 			Input: input, Rendition: r.Name, Name: fmt.Sprintf("%s_%d.ts", r.Name, start),
-			Duration: b.SegmentDuration, TargetDuration: b.SegmentDuration, Discontinuity: disc,
+			Duration: d, TargetDuration: b.SegmentDuration, Discontinuity: disc, Ended: ended,
 		}
 		if r.Video {
-			seg.Tracks = append(seg.Tracks, live.IngestTrack{Key: "v0", Info: VideoInfo(), Samples: VideoSamples(start, b.SegmentDuration, b.FPS, r.Bitrate)})
+			seg.Tracks = append(seg.Tracks, live.IngestTrack{Key: "v0", Info: VideoInfo(), Samples: VideoSamples(start, d, b.FPS, r.Bitrate)})
 		}
 		if r.Audio {
-			seg.Tracks = append(seg.Tracks, live.IngestTrack{Key: "a0", Info: AudioInfo(), Samples: AudioSamples(start, b.SegmentDuration)})
+			seg.Tracks = append(seg.Tracks, live.IngestTrack{Key: "a0", Info: AudioInfo(), Samples: AudioSamples(start, d)})
 		}
 		if _, err := b.Timeline.Add(context.Background(), seg); err != nil {
 			b.T.Fatalf("livetest: add %s: %v", seg.Name, err)
