@@ -8,6 +8,7 @@ require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0
 	github.com/aws/aws-sdk-go-v2/credentials v1.21.0
 	github.com/aws/aws-sdk-go-v2/service/mediapackage v1.39.25
+	github.com/bluenviron/gohlslib/v2 v2.4.3
 	github.com/bluenviron/mediacommon/v2 v2.9.3
 	github.com/google/go-cmp v0.7.0
 	github.com/prometheus/client_golang v1.25.0

@@ -506,6 +506,8 @@ func TestSingleflight(t *testing.T) {
 	f := newFixture(t, nil)
 	gate := make(chan struct{})
 	f.hls.gate = gate
+	var release sync.Once
+	defer release.Do(func() { close(gate) }) // also when a wait fails
 	const n = 16
 	const target = "/out/v1/hls1/index_1_3.ts"
 	var wg sync.WaitGroup
@@ -520,10 +522,10 @@ func TestSingleflight(t *testing.T) {
 		}()
 	}
 	// Every request has missed the cache before the packager may finish.
-	for f.metric("boxcar_egress_cache_requests_total", map[string]string{"result": "miss"}) < n {
-		time.Sleep(time.Millisecond)
-	}
-	close(gate)
+	waitFor(t, fmt.Sprintf("%d cache misses", n), func() bool {
+		return f.metric("boxcar_egress_cache_requests_total", map[string]string{"result": "miss"}) >= n
+	})
+	release.Do(func() { close(gate) })
 	wg.Wait()
 	if got := f.hls.count("index_1_3.ts"); got != 1 {
 		t.Errorf("packaged %d times, want 1", got)
@@ -824,20 +826,19 @@ func TestHeaderKeysCanonical(t *testing.T) {
 func TestAccessLogBufferedByRun(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // also when a wait fails
 	done := make(chan error, 1)
 	go func() { done <- f.h.Run(ctx) }()
-	for !f.h.accessBuffered() {
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, "Run to buffer the access log", f.h.accessBuffered)
 	f.get("/out/v1/hls1/index.m3u8")
 	if got := f.access.String(); got != "" {
 		t.Fatalf("line written before a flush: %q", got)
 	}
 	// The periodic flush writes it.
-	for f.access.String() == "" {
+	waitFor(t, "the periodic access-log flush", func() bool {
 		f.b.Clock.Advance(accessLogFlush)
-		time.Sleep(time.Millisecond)
-	}
+		return f.access.String() != ""
+	})
 	// Stopping Run flushes the rest and goes back to unbuffered lines.
 	f.get("/out/v1/hls1/index_1_1.ts")
 	cancel()

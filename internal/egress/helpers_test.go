@@ -327,3 +327,21 @@ func (h *Handler) accessBuffered() bool {
 	defer h.access.mu.Unlock()
 	return h.access.buffered
 }
+
+// waitTimeout bounds every wait in these tests: generous for a loaded CI
+// machine, short enough that a regression fails instead of hanging to the
+// test binary's timeout.
+const waitTimeout = 10 * time.Second
+
+// waitFor polls cond until it holds, failing the test if it does not
+// within waitTimeout.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", waitTimeout, what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

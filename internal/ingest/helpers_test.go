@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -136,7 +137,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 			}
 			key := strings.TrimPrefix(r.URL.Path, Prefix+"ch1/")
 			e.tapMu.Lock()
-			e.playlists[key] = b
+			if old, ok := e.playlists[key]; !ok || !playlistStale(b, old) {
+				e.playlists[key] = b
+			}
 			e.tapMu.Unlock()
 			r.Body = io.NopCloser(bytes.NewReader(b))
 		}
@@ -159,11 +162,61 @@ func newEnv(t testing.TB, o envOptions) *env {
 	return e
 }
 
-// lastPlaylist is the last body PUT under name on endpoint ep1.
+// lastPlaylist is the newest body PUT under name on endpoint ep1 (see
+// playlistStale), or nil.
 func (e *env) lastPlaylist(name string) []byte {
 	e.tapMu.Lock()
 	defer e.tapMu.Unlock()
 	return e.playlists["ep1/"+name]
+}
+
+// finalPlaylist waits for the encoder's final media playlist under name on
+// endpoint ep1, the one with EXT-X-ENDLIST. ffmpeg does not wait for the
+// answer to its last PUTs before it exits, so the final playlist may still
+// be on its way when the process is gone.
+func (e *env) finalPlaylist(name string) []byte {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b := e.lastPlaylist(name)
+		if _, ended := playlistEnd(b); ended {
+			return b
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("encoder's final playlist %s (with EXT-X-ENDLIST) never arrived; newest one:\n%s", name, b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// playlistStale reports whether media playlist b is older than old, the
+// one the tap holds: its media sequence range ends earlier, or at the same
+// place without the EXT-X-ENDLIST old has. Without -http_persistent each
+// PUT of ffmpeg is its own connection, and the server may finish reading
+// an older playlist after a newer one (the ingest itself ignores such a
+// stale playlist), so "last to arrive" is not "newest".
+func playlistStale(b, old []byte) bool {
+	end, ended := playlistEnd(b)
+	oldEnd, oldEnded := playlistEnd(old)
+	return end < oldEnd || end == oldEnd && oldEnded && !ended
+}
+
+// playlistEnd returns the media sequence number after the last segment a
+// media playlist lists, and whether it has EXT-X-ENDLIST.
+func playlistEnd(b []byte) (end uint64, ended bool) {
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(l, "#EXT-X-MEDIA-SEQUENCE:"):
+			n, _ := strconv.ParseUint(strings.TrimPrefix(l, "#EXT-X-MEDIA-SEQUENCE:"), 10, 64)
+			end += n
+		case strings.HasPrefix(l, "#EXTINF:"):
+			end++
+		case l == "#EXT-X-ENDLIST":
+			ended = true
+		}
+	}
+	return end, ended
 }
 
 // checkAccessLog checks every access-log line is JSON with MediaPackage's

@@ -38,14 +38,11 @@ func (e *env) startPush(ctx context.Context, ep string, o mediatest.PushOptions)
 	return mediatest.StartPush(ctx, e.t, o)
 }
 
-// listedSeconds sums the EXTINF durations of the last playlist the encoder
-// uploaded under name.
+// listedSeconds sums the EXTINF durations of the final playlist (with
+// EXT-X-ENDLIST) the encoder uploaded under name.
 func (e *env) listedSeconds(name string) (seconds float64, segments int) {
 	e.t.Helper()
-	b := e.lastPlaylist(name)
-	if b == nil {
-		e.t.Fatalf("encoder never uploaded %s", name)
-	}
+	b := e.finalPlaylist(name)
 	for _, l := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "#EXTINF:"); ok {
 			d, err := strconv.ParseFloat(strings.TrimSuffix(strings.Split(v, ",")[0], ","), 64)
