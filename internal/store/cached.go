@@ -18,6 +18,10 @@ type Cached struct {
 	bytes int64
 	lru   *list.List // front = most recent; values *cacheEntry
 	index map[string]*list.Element
+	// gen counts deletions. A Put or Get that read the backing store
+	// while a deletion ran does not cache what it read, so the memory
+	// tier never resurrects an object deleted underneath it.
+	gen uint64
 }
 
 type cacheEntry struct {
@@ -31,21 +35,39 @@ func NewCached(backing Store, maxBytes int64) *Cached {
 	return &Cached{backing: backing, max: maxBytes, lru: list.New(), index: make(map[string]*list.Element)}
 }
 
-// Put writes to the backing store, then to memory.
+// Put writes to the backing store, then a copy to memory (the caller may
+// reuse data).
 func (c *Cached) Put(ctx context.Context, key string, data []byte) error {
+	gen := c.generation()
 	if err := c.backing.Put(ctx, key, data); err != nil {
+		c.drop(func(k string) bool { return k == key }) // whatever the backing store holds now
 		return err
 	}
-	c.add(key, data)
+	if int64(len(data)) <= c.max/4 {
+		data = append([]byte(nil), data...)
+	}
+	c.add(key, data, gen)
 	return nil
 }
 
-func (c *Cached) add(key string, data []byte) {
-	if int64(len(data)) > c.max/4 {
-		return
-	}
+func (c *Cached) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.gen
+}
+
+// add caches data under key unless a deletion ran since generation gen.
+// An object too large to keep evicts the key's older value.
+func (c *Cached) add(key string, data []byte, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if int64(len(data)) > c.max/4 {
+		c.dropLocked(func(k string) bool { return k == key })
+		return
+	}
 	if el, ok := c.index[key]; ok {
 		e := el.Value.(*cacheEntry)
 		c.bytes += int64(len(data) - len(e.data))
@@ -73,12 +95,13 @@ func (c *Cached) Get(ctx context.Context, key string) ([]byte, error) {
 		c.mu.Unlock()
 		return data, nil
 	}
+	gen := c.gen
 	c.mu.Unlock()
 	data, err := c.backing.Get(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	c.add(key, data)
+	c.add(key, data, gen)
 	return data, nil
 }
 
@@ -99,9 +122,15 @@ func (c *Cached) DeletePrefix(ctx context.Context, prefix string) error {
 	return c.backing.DeletePrefix(ctx, prefix)
 }
 
+// drop forgets the cached keys that match and starts a new generation.
 func (c *Cached) drop(match func(string) bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
+	c.dropLocked(match)
+}
+
+func (c *Cached) dropLocked(match func(string) bool) {
 	for k, el := range c.index {
 		if match(k) {
 			c.bytes -= int64(len(el.Value.(*cacheEntry).data))

@@ -21,8 +21,12 @@ type File struct {
 	seq  atomic.Uint64
 }
 
-// tmpSuffix marks files being written; Open removes leftovers of a crash.
-const tmpSuffix = ".tmp"
+// tmpMark marks files being written (object.~N): '~' is not a key
+// character, so no key is ever taken for a temporary file. NewFile removes
+// leftovers of a crash.
+const tmpMark = "~"
+
+func isTemp(p string) bool { return strings.Contains(filepath.Base(p), tmpMark) }
 
 // NewFile opens (creating if needed) a file store rooted at dir and removes
 // temporary files a crash left behind.
@@ -35,7 +39,7 @@ func NewFile(dir string) (*File, error) {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && strings.HasSuffix(p, tmpSuffix) {
+		if !d.IsDir() && isTemp(p) {
 			return os.Remove(p)
 		}
 		return nil
@@ -63,7 +67,7 @@ func (f *File) Put(ctx context.Context, key string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return wrapErr("mkdir", key, err)
 	}
-	tmp := fmt.Sprintf("%s.%d%s", p, f.seq.Add(1), tmpSuffix)
+	tmp := fmt.Sprintf("%s%s%d", p, tmpMark, f.seq.Add(1))
 	fh, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return wrapErr("create", key, err)
@@ -111,8 +115,8 @@ func (f *File) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	b, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNotFound
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EISDIR) {
+		return nil, ErrNotFound // a directory is a prefix, not an object
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: read %q: %w", key, err)
@@ -138,7 +142,7 @@ func (f *File) List(ctx context.Context, prefix string) ([]string, error) {
 			}
 			return err
 		}
-		if d.IsDir() || strings.HasSuffix(p, tmpSuffix) {
+		if d.IsDir() || isTemp(p) {
 			return nil
 		}
 		rel, err := filepath.Rel(f.root, p)
@@ -220,7 +224,7 @@ func (f *File) Size(ctx context.Context, key string) (int64, error) {
 		return 0, err
 	}
 	info, err := os.Stat(p)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || err == nil && info.IsDir() {
 		return 0, ErrNotFound
 	}
 	if err != nil {

@@ -450,7 +450,7 @@ func TestFileDurableAcrossReopen(t *testing.T) {
 }
 
 // TestFileInterruptedWrite: a write that never finished leaves a temporary
-// file (written under the object's name plus a counter and tmpSuffix). It
+// file (written under the object's name plus tmpMark and a counter). It
 // is not an object: Get and List do not see it, it does not shadow an
 // older whole version, and reopening the store removes it.
 func TestFileInterruptedWrite(t *testing.T) {
@@ -460,9 +460,9 @@ func TestFileInterruptedWrite(t *testing.T) {
 	// A crash during a first write of ch/new.m4s, during an overwrite of
 	// ch/old.m4s, and one in a directory holding nothing else.
 	leftovers := map[string]string{
-		"ch/new.m4s.1" + tmpSuffix:       "partial",
-		"ch/old.m4s.2" + tmpSuffix:       "torn new ver",
-		"other/deep/x.m4s.3" + tmpSuffix: "p",
+		"ch/new.m4s" + tmpMark + "1":       "partial",
+		"ch/old.m4s" + tmpMark + "2":       "torn new ver",
+		"other/deep/x.m4s" + tmpMark + "3": "p",
 	}
 	for name, data := range leftovers {
 		p := filepath.Join(dir, filepath.FromSlash(name))
@@ -767,4 +767,79 @@ type failingStore struct{ Store }
 
 func (failingStore) Put(ctx context.Context, key string, data []byte) error {
 	return fmt.Errorf("store: write %q: %w", key, ErrFull)
+}
+
+// TestStoreDefects pins fixes: a key that looks like a temporary name is an
+// object like any other; a directory is no object; the memory tier of the
+// cached store never keeps a stale or shared value.
+func TestStoreDefects(t *testing.T) {
+	ctx := context.Background()
+	t.Run("key ending in .tmp", func(t *testing.T) {
+		dir := t.TempDir()
+		f := newFile(t, dir)
+		mustPut(t, f, "a/b.tmp", []byte("object"))
+		if diff := cmp.Diff([]string{"a/b.tmp"}, mustList(t, f, "")); diff != "" {
+			t.Errorf("List (-want +got):\n%s", diff)
+		}
+		if got := mustGet(t, newFile(t, dir), "a/b.tmp"); string(got) != "object" {
+			t.Errorf("after reopen: got %q", got)
+		}
+	})
+	t.Run("directory is not an object", func(t *testing.T) {
+		f := newFile(t, t.TempDir())
+		mustPut(t, f, "a/b/c", []byte("x"))
+		wantNotFound(t, f, "a/b")
+		if _, err := f.Size(ctx, "a/b"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Size of a directory: got %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("oversized overwrite evicts the old value", func(t *testing.T) {
+		c := NewCached(NewMemory(), 100)
+		mustPut(t, c, "k", []byte("small"))
+		big := bytes.Repeat([]byte("b"), 60) // over a quarter of the limit
+		mustPut(t, c, "k", big)
+		if got := mustGet(t, c, "k"); !bytes.Equal(got, big) {
+			t.Errorf("Get after an oversized overwrite: got %q", got)
+		}
+	})
+	t.Run("caller reuses its buffer", func(t *testing.T) {
+		c := NewCached(NewMemory(), 1<<20)
+		buf := []byte("first")
+		mustPut(t, c, "k", buf)
+		copy(buf, "XXXXX")
+		if got := mustGet(t, c, "k"); string(got) != "first" {
+			t.Errorf("Get after the caller reused its buffer: got %q, want first", got)
+		}
+	})
+	t.Run("delete during put", func(t *testing.T) {
+		slow := &gatedStore{Store: NewMemory(), gate: make(chan struct{}), entered: make(chan struct{})}
+		c := NewCached(slow, 1<<20)
+		done := make(chan error)
+		go func() { done <- c.Put(ctx, "k", []byte("v")) }()
+		<-slow.entered // the backing write happened; Put has not cached yet
+		if err := c.Delete(ctx, "k"); err != nil {
+			t.Fatal(err)
+		}
+		close(slow.gate)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		wantNotFound(t, c, "k")
+	})
+}
+
+// gatedStore holds its first Put after writing, until gate closes.
+type gatedStore struct {
+	Store
+	gate, entered chan struct{}
+	once          sync.Once
+}
+
+func (g *gatedStore) Put(ctx context.Context, key string, data []byte) error {
+	err := g.Store.Put(ctx, key, data)
+	g.once.Do(func() {
+		close(g.entered)
+		<-g.gate
+	})
+	return err
 }
