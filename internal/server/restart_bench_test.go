@@ -65,7 +65,11 @@ func restartOnce(b *testing.B, dir string, channels int) (first, all time.Durati
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}
+	deadline := start.Add(time.Minute)
 	for !playlist(0) {
+		if time.Now().After(deadline) {
+			b.Fatalf("no playlist a minute after the restart")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	first = time.Since(start)
