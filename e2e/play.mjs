@@ -3,7 +3,7 @@
 // Chromium and reports, as one JSON object on stdout, how playback went.
 //
 //   node e2e/play.mjs --player hlsjs|shaka|dashjs --url URL [--seconds 20]
-//                     [--switch] [--screenshot out.png] [--page URL]
+//                     [--switch] [--screenshot out.png] [--page URL] [--until-ended]
 //
 // It serves a tiny page of its own on 127.0.0.1:<ephemeral> that loads the
 // player library from node_modules; the media URL is on another origin, so
@@ -13,7 +13,9 @@
 // Every 500 ms it samples video.currentTime, readyState, buffered ranges and
 // the current rendition; it records player error events (fatal and non-fatal),
 // the video element's error/waiting/stalled events and failed HTTP requests.
-// With --switch it forces a rendition switch at half time.
+// With --switch it forces a rendition switch at half time. With --until-ended
+// it stops once the video ended (a VOD played through), --seconds being only
+// the deadline.
 //
 // The exit status is 0 whenever a report was printed, even if playback failed:
 // the caller judges the report. It is 2 for bad arguments.
@@ -70,6 +72,9 @@ function parse() {
         screenshot: { type: 'string' },
         page: { type: 'string' },
         verbose: { type: 'boolean', default: false },
+        // Stop watching once the <video> element fired 'ended' (a VOD
+        // played to its end); --seconds is then only the deadline.
+        'until-ended': { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -473,6 +478,7 @@ async function main() {
 
     const half = opts.seconds / 2;
     let switchTried = false;
+    let sawEnded = false;
     for (let i = 0; ; i++) {
       const due = t0 + i * SAMPLE_MS;
       const wait = due - Date.now();
@@ -491,6 +497,7 @@ async function main() {
         e.t = round(e.t);
         if (e.kind === 'media') {
           delete e.kind;
+          if (e.type === 'ended') sawEnded = true;
           cap(report.mediaEvents, e);
           if (e.type === 'error') {
             const rec = { t: e.t, source: 'video', fatal: true, type: 'mediaError', details: String(e.code ?? ''),
@@ -526,7 +533,7 @@ async function main() {
           (report.switchTarget.height == null || sample.videoHeight === report.switchTarget.height)) {
         report.switchRenderedAt = sample.t;
       }
-      if (sample.t >= opts.seconds) break;
+      if (sample.t >= opts.seconds || opts['until-ended'] && sawEnded) break;
     }
     report.wallSeconds = round(since());
     if (!opts.page) {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Boxcar's one test command: runs the whole suite on a Debian machine with Go.
 #
-# It installs what is missing first (Debian packages ffmpeg, chromium, gcc for
-# the race detector, Node.js; e2e/node_modules with `npm ci` when missing or
-# out of date with e2e/package-lock.json), prints the versions it runs with,
-# then runs gofmt, go vet and go test with the race detector. It exits
+# It installs what is missing first (Debian packages ffmpeg, chromium, tstools,
+# gcc for the race detector, Node.js; e2e/node_modules with `npm ci` when
+# missing or out of date with e2e/package-lock.json), prints the versions it
+# runs with, then runs gofmt, go vet and go test with the race detector in
+# required mode (BOXCAR_REQUIRE_TOOLS=1): a test whose tool is missing fails
+# instead of skipping, so this command cannot pass by skipping. It exits
 # non-zero on the first failure. With everything installed it adds about a
 # second to the tests.
 #
@@ -50,6 +52,7 @@ command -v go >/dev/null || die "go is not on PATH: install Go (see go.mod for t
 missing=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v tsinfo >/dev/null && command -v tsreport >/dev/null || missing+=(tstools)
 command -v gcc >/dev/null || missing+=(gcc libc6-dev) # go test -race needs cgo
 command -v node >/dev/null || missing+=(nodejs)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -103,6 +106,7 @@ fi
 	printf '%-17s%s\n' "go:" "$(go version | cut -d' ' -f3-)"
 	printf '%-17s%s\n' "ffmpeg:" "$(ffmpeg -hide_banner -version | head -n1 | cut -d' ' -f3)"
 	printf '%-17s%s\n' "chromium:" "$(/usr/bin/chromium --version 2>/dev/null | head -n1)"
+	printf '%-17s%s\n' "tstools:" "$(tsreport -h 2>&1 | sed -n 's/.*TS tools version \([^,]*\),.*/\1/p' | head -n1)"
 	printf '%-17s%s\n' "node:" "$(node --version), npm $(npm --version 2>/dev/null)"
 	(cd e2e && node -e '
 		for (const p of ["playwright-core", "hls.js", "shaka-player", "dashjs"]) {
@@ -131,5 +135,8 @@ for a in "$@"; do
 done
 [ -n "$named_pkg" ] || set -- "$@" ./...
 
-log "go test -race -count=1 -timeout 25m $*"
+# Required mode: every tool is installed above, so a missing one is a
+# failure (internal/testutil/tools.go).
+export BOXCAR_REQUIRE_TOOLS=1
+log "BOXCAR_REQUIRE_TOOLS=1 go test -race -count=1 -timeout 25m $*"
 go test -race -count=1 -timeout 25m "$@"

@@ -10,10 +10,13 @@ import (
 	"boxcar/internal/mediatest"
 )
 
-// Thresholds for live DASH from Boxcar over loopback, 2 s segments.
+// Bounds for live DASH from Boxcar over loopback, 2 s segments.
+// playSeconds is also the start-up deadline; minAdvance (three segments)
+// proves real playback, and the stall bound with Check's end-of-watch
+// check catches a player that stops.
 const (
 	playSeconds  = 24
-	minAdvance   = 14
+	minAdvance   = 6
 	maxStall     = 3
 	prefillSlots = 10 // 20 s of history when the players start
 )

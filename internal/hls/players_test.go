@@ -15,8 +15,13 @@ import (
 // the CMAF output of a live channel fed in real time (one 2 s segment every
 // 2 s after a 24 s head start), served by a small CORS-enabled origin. The
 // encoder restarts after 16 s (its timestamps start over), so the players
-// cross a discontinuity and a short output segment.
+// cross a discontinuity and a short output segment. Each watch of 25 s is
+// also the start-up deadline; playback must then advance a few segments,
+// never stall for more than 3 s, and still advance at the end.
 func TestPlayers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays in headless Chromium for about half a minute")
+	}
 	players := mediatest.NewPlayers(t)
 	segs := clip(t)
 	for _, c := range []struct {
@@ -41,7 +46,7 @@ func TestPlayers(t *testing.T) {
 				}
 				k := i - 8
 				seg := segs[k%len(segs)]
-				seg.shift = int64(k/len(segs)) * clipSeconds * 90000
+				seg.shift = int64(k/len(segs)) * int64(clipSeconds()) * 90000
 				seg.disc = k == 0
 				return seg
 			}
@@ -85,7 +90,7 @@ func TestPlayers(t *testing.T) {
 			if pl := parseMedia(t, o.get(t, c.ep, strings.Replace(c.path, ".m3u8", "_1.m3u8", 1))); pl.dsn == 0 && !hasDisc(pl) {
 				t.Error("the playlist never showed the encoder restart's discontinuity")
 			}
-			if err := res.Check(12, 3); err != nil {
+			if err := res.Check(6, 3); err != nil {
 				t.Error(err)
 			}
 		})

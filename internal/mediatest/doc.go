@@ -11,6 +11,8 @@
 //     itself and for serving reference content to players.
 //
 // The tools these need (ffmpeg, Chromium, Node.js and e2e/node_modules) are
-// installed by scripts/test.sh; a helper whose tool is missing fails the test
-// with a message that says so, it never skips.
+// installed by scripts/test.sh. A helper whose tool is missing follows
+// testutil.Need: it skips the test with a message naming the tool and
+// the command that installs it, or fails it in required mode
+// (BOXCAR_REQUIRE_TOOLS=1, which scripts/test.sh sets).
 package mediatest

@@ -13,19 +13,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"boxcar/internal/testutil"
 )
 
-// RequireFFmpeg returns the path of ffmpeg, failing the test with a message
-// naming scripts/test.sh when ffmpeg or ffprobe is missing.
+// RequireFFmpeg returns the path of ffmpeg after checking for ffmpeg and
+// ffprobe with [testutil.Need]: when either is missing the test skips, or
+// fails in required mode.
 func RequireFFmpeg(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Fatalf("mediatest: ffmpeg is not on PATH; %s", installHint)
-	}
-	if _, err := exec.LookPath("ffprobe"); err != nil {
-		t.Fatalf("mediatest: ffprobe is not on PATH; %s", installHint)
-	}
+	p := testutil.Need(t, testutil.FFmpeg)
+	testutil.Need(t, testutil.FFprobe)
 	return p
 }
 
@@ -84,12 +82,17 @@ func (r *DecodeResult) Check(minFrames int) error {
 // SegmentTimeline MPD its demuxer may re-read segments (error lines about
 // non-monotonic DTS), and on a $Number$ MPD without a timeline it may ask
 // for a segment that is not yet available. Judge live DASH with the players;
-// Decode suits HLS (TS and fMP4), static MPDs and files. The error is non-nil when ffmpeg could not run or exited
-// non-zero (the result is still returned, with ffmpeg's error lines).
+// Decode suits HLS (TS and fMP4), static MPDs and files.
+//
+// The caller checks for ffmpeg first (RequireFFmpeg, or testutil.Need), so
+// that a missing ffmpeg skips the test or fails it as the policy says;
+// Decode itself cannot skip. The error is non-nil when ffmpeg is missing
+// (a *testutil.MissingToolError), could not run or exited non-zero (the
+// result is still returned, with ffmpeg's error lines).
 func Decode(ctx context.Context, url string, seconds int) (*DecodeResult, error) {
-	ffmpeg, err := exec.LookPath("ffmpeg")
+	ffmpeg, err := testutil.Find(testutil.FFmpeg)
 	if err != nil {
-		return nil, fmt.Errorf("decode: ffmpeg is not on PATH; %s", installHint)
+		return nil, fmt.Errorf("decode %s: %w", url, err)
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		// A live stream that never delivers enough media (or a demuxer

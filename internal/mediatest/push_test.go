@@ -2,12 +2,15 @@ package mediatest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"boxcar/internal/testutil"
 )
 
 func TestStartPushStoresWhatItNames(t *testing.T) {
@@ -201,5 +204,16 @@ func TestDecode(t *testing.T) {
 	}
 	if res.Check(1) == nil {
 		t.Error("Check passed a 404")
+	}
+}
+
+// TestDecodeWithoutFFmpeg: Decode cannot skip a test, so without ffmpeg it
+// says which tool is missing and how to install it.
+func TestDecodeWithoutFFmpeg(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	_, err := Decode(t.Context(), "http://127.0.0.1:1/a.m3u8", 1)
+	var missing *testutil.MissingToolError
+	if !errors.As(err, &missing) || missing.Tool != testutil.FFmpeg {
+		t.Fatalf("Decode without ffmpeg: error %v, want a *testutil.MissingToolError for ffmpeg", err)
 	}
 }

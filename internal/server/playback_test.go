@@ -75,7 +75,9 @@ func TestPlaybackEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Log(res.Summary())
-			if err := res.Check(12, 3); err != nil {
+			// A few segments of playback, no stall over 3 s, still
+			// advancing at the end of the 20 s watch.
+			if err := res.Check(6, 3); err != nil {
 				t.Fatal(err)
 			}
 			if !res.Switched {

@@ -364,14 +364,17 @@ func testFailover(t *testing.T, offset2 float64) {
 	var wg sync.WaitGroup
 	results := make([]*mediatest.PlayResult, 2)
 	errs := make([]error, 2)
+	ended := make([]time.Time, 2) // when each Play returned
 	for i, p := range []struct{ player, url string }{{mediatest.PlayerHLSJS, url}, {mediatest.PlayerShaka, aws.ToString(dash.Url)}} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			results[i], errs[i] = players.Play(ctx, mediatest.PlayOptions{Player: p.player, URL: p.url, Seconds: 36})
+			ended[i] = time.Now()
 		}()
 	}
 	time.Sleep(14 * time.Second)
+	killedAt := time.Now()
 	killActive.Kill()
 	t.Logf("killed the pipeline of input %d", active)
 	wg.Wait()
@@ -406,9 +409,16 @@ func testFailover(t *testing.T, offset2 float64) {
 		}
 		t.Log(res.Summary())
 		// No stall longer than one segment (2 s; the harness samples every
-		// 0.5 s).
-		if err := res.Check(24, 2.5); err != nil {
+		// 0.5 s), and still advancing at the end of the watch.
+		if err := res.Check(8, 2.5); err != nil {
 			t.Error(err)
+		}
+		// That judges the failover only if the player was already playing
+		// when the pipeline died. Its clock started at the latest
+		// WallSeconds before Play returned.
+		if before := killedAt.Sub(ended[i]).Seconds() + res.WallSeconds - res.StartupSeconds; res.Started && before <= 0 {
+			t.Errorf("%s started playing up to %.1f s after the kill (start-up %.1f s, %v waiting for a browser slot): it did not watch the failover",
+				res.Player, -before, res.StartupSeconds, res.SlotWait.Round(100*time.Millisecond))
 		}
 	}
 }

@@ -1,5 +1,7 @@
 // Package testutil holds the small helpers several packages' tests share:
-// golden files and a log buffer safe for concurrent writers.
+// golden files, a log buffer safe for concurrent writers, and the one
+// policy for tools beside Go ([Need]: skip when a tool is missing, fail in
+// required mode).
 package testutil
 
 import (

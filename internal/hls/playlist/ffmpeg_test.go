@@ -8,18 +8,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"boxcar/internal/testutil"
 )
 
 // These tests parse playlists that ffmpeg's HLS muxer writes, the way an
 // encoder pushes them to ingest, and check them against the files ffmpeg
 // wrote next to them.
 
+// ffmpegHLS runs ffmpeg in dir. Without ffmpeg the test skips, or fails in
+// required mode (testutil.Need).
 func ffmpegHLS(t *testing.T, dir string, args ...string) {
 	t.Helper()
-	bin, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Skip("ffmpeg not installed")
-	}
+	bin := testutil.Need(t, testutil.FFmpeg)
 	cmd := exec.Command(bin, append([]string{"-hide_banner", "-loglevel", "error", "-nostdin", "-y"}, args...)...)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -6,16 +6,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"boxcar/internal/testutil"
 )
 
 // ffmpeg runs ffmpeg with args in dir and returns the path of out inside
-// dir. The test is skipped when ffmpeg is not installed.
+// dir. Without ffmpeg the test skips, or fails in required mode
+// (testutil.Need).
 func ffmpeg(t *testing.T, dir, out string, args ...string) string {
 	t.Helper()
-	bin, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Skip("ffmpeg not installed")
-	}
+	bin := testutil.Need(t, testutil.FFmpeg)
 	full := append([]string{"-hide_banner", "-loglevel", "error", "-nostdin", "-y"}, args...)
 	full = append(full, out)
 	cmd := exec.Command(bin, full...)
@@ -55,10 +55,7 @@ func isH265SPS(n []byte) bool { return len(n) > 1 && (n[0]>>1)&0x3f == 33 }
 // kind ("v" or "a") in path.
 func ffprobeStream(t *testing.T, path, kind string, entries string) map[string]string {
 	t.Helper()
-	bin, err := exec.LookPath("ffprobe")
-	if err != nil {
-		t.Skip("ffprobe not installed")
-	}
+	bin := testutil.Need(t, testutil.FFprobe)
 	out, err := exec.Command(bin, "-v", "error", "-select_streams", kind+":0", "-show_entries", "stream="+entries,
 		"-of", "default=noprint_wrappers=1", path).Output()
 	if err != nil {

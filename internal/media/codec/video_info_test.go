@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"boxcar/internal/media"
+	"boxcar/internal/testutil"
 )
 
 func TestVideoInfo(t *testing.T) {
@@ -73,6 +74,9 @@ func TestVideoInfoFFmpeg(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%v %s@%s %s", tc.codec, tc.size, tc.rate, strings.Join(tc.extra, " ")), func(t *testing.T) {
 			t.Parallel()
+			if tc.codec == media.CodecH265 {
+				testutil.NeedEncoder(t, "libx265")
+			}
 			dir := t.TempDir()
 			args := []string{"-f", "lavfi", "-i", "testsrc2=size=" + tc.size + ":rate=" + tc.rate}
 			var out, format, enc string

@@ -13,6 +13,7 @@ import (
 
 	"boxcar/internal/media"
 	"boxcar/internal/media/codec"
+	"boxcar/internal/testutil"
 )
 
 // playReport is the part of e2e/play.mjs's report the tests judge.
@@ -30,25 +31,26 @@ type playReport struct {
 	} `json:"samples"`
 }
 
-// playInBrowser plays url with a player in headless Chromium through
-// e2e/play.mjs and fails unless playback advances past minTime without a
-// fatal error. It skips when node, Chromium or the e2e modules are missing.
-func playInBrowser(t *testing.T, player, url string, seconds int, minTime float64) {
+// needBrowser returns node after checking, as testutil.Need does, for
+// Node.js with the e2e modules and for Chromium.
+func needBrowser(t *testing.T) (node string) {
+	t.Helper()
+	node = testutil.Need(t, testutil.E2EModules)
+	testutil.Need(t, testutil.Chromium)
+	return node
+}
+
+// playInBrowser plays the VOD url with a player in headless Chromium
+// through e2e/play.mjs until it ends, or at most seconds (a deadline
+// generous enough for a loaded machine), and fails unless playback
+// advanced past minTime without a fatal error.
+func playInBrowser(t *testing.T, node, player, url string, seconds int, minTime float64) {
 	t.Helper()
 	script, err := filepath.Abs(filepath.Join("..", "..", "..", "e2e", "play.mjs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "playwright-core")); err != nil {
-		t.Skip("e2e node modules not installed (npm ci in e2e)")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node not installed")
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err != nil && os.Getenv("BOXCAR_CHROMIUM") == "" {
-		t.Skip("chromium not installed")
-	}
-	out, err := exec.Command("node", script, "--player", player, "--url", url, "--seconds", fmt.Sprint(seconds)).Output()
+	out, err := exec.Command(node, script, "--player", player, "--url", url, "--seconds", fmt.Sprint(seconds), "--until-ended").Output()
 	if err != nil {
 		t.Fatalf("play.mjs: %v", err)
 	}
@@ -101,6 +103,7 @@ func TestBrowserPlayback(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser playback in -short mode")
 	}
+	node := needBrowser(t)
 	dir := t.TempDir()
 	initData, segs := ffmpegHLS(t, dir, []string{"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-bf", "2"}, "6")
 	tracks, err := ParseInit(initData)
@@ -164,7 +167,7 @@ func TestBrowserPlayback(t *testing.T) {
 	srv := serveDir(t, out)
 	for _, player := range []string{"hlsjs", "shaka"} {
 		t.Run(player, func(t *testing.T) {
-			playInBrowser(t, player, srv.URL+"/main.m3u8", 15, 5.5) // 6 s: to the end
+			playInBrowser(t, node, player, srv.URL+"/main.m3u8", 90, 5.5) // 6 s: to the end
 		})
 	}
 }

@@ -8,26 +8,16 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"boxcar/internal/testutil"
 )
 
-// requireFFmpeg skips the test when ffmpeg or ffprobe is missing.
+// requireFFmpeg ends the test as testutil.Need says when ffmpeg or
+// ffprobe is missing: skips, or fails in required mode.
 func requireFFmpeg(t testing.TB) {
 	t.Helper()
-	for _, tool := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
-}
-
-// hasEncoder reports whether ffmpeg has the named encoder.
-func hasEncoder(t testing.TB, name string) bool {
-	t.Helper()
-	out, err := exec.Command("ffmpeg", "-hide_banner", "-encoders").Output()
-	if err != nil {
-		t.Fatalf("ffmpeg -encoders: %v", err)
-	}
-	return bytes.Contains(out, []byte(" "+name+" "))
+	testutil.Need(t, testutil.FFmpeg)
+	testutil.Need(t, testutil.FFprobe)
 }
 
 // runTool runs a command and fails the test with its output on error.

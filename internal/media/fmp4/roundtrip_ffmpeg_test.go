@@ -7,12 +7,14 @@ import (
 	"testing"
 
 	"boxcar/internal/media"
+	"boxcar/internal/testutil"
 )
 
 // TestFFmpegIngestAndServe parses ffmpeg's fMP4 HLS output with ParseInit
 // and ParseSegment, writes every track back with WriteInit and
 // WriteFragment, and checks with ffprobe and ffmpeg that the result
-// decodes without errors to the very frames of the original.
+// decodes without errors to the very frames of the original. Under -short
+// only the plain H.264 case runs (the H.265 encodes are the slow ones).
 func TestFFmpegIngestAndServe(t *testing.T) {
 	requireFFmpeg(t)
 	tests := []struct {
@@ -21,18 +23,20 @@ func TestFFmpegIngestAndServe(t *testing.T) {
 		codec     media.Codec
 		entry     string
 		encoder   string
+		short     bool // runs under -short too
 	}{
-		{"h264", []string{"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-bf", "2"}, media.CodecH264, "avc1", "libx264"},
-		{"h265_hvc1", []string{"-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error:keyint=25:min-keyint=25:bframes=3", "-tag:v", "hvc1"}, media.CodecH265, "hvc1", "libx265"},
-		{"h265_hev1", []string{"-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error:keyint=25:min-keyint=25", "-tag:v", "hev1"}, media.CodecH265, "hev1", "libx265"},
-		{"h265_hev1_inband", []string{"-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error:keyint=25:min-keyint=25:repeat-headers=1:aud=1", "-tag:v", "hev1"}, media.CodecH265, "hev1", "libx265"},
-		{"h264_inband", []string{"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-x264-params", "repeat-headers=1:aud=1"}, media.CodecH264, "avc1", "libx264"},
+		{"h264", []string{"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-bf", "2"}, media.CodecH264, "avc1", "libx264", true},
+		{"h265_hvc1", []string{"-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error:keyint=25:min-keyint=25:bframes=3", "-tag:v", "hvc1"}, media.CodecH265, "hvc1", "libx265", false},
+		{"h265_hev1", []string{"-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error:keyint=25:min-keyint=25", "-tag:v", "hev1"}, media.CodecH265, "hev1", "libx265", false},
+		{"h265_hev1_inband", []string{"-c:v", "libx265", "-preset", "veryfast", "-x265-params", "log-level=error:keyint=25:min-keyint=25:repeat-headers=1:aud=1", "-tag:v", "hev1"}, media.CodecH265, "hev1", "libx265", false},
+		{"h264_inband", []string{"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-x264-params", "repeat-headers=1:aud=1"}, media.CodecH264, "avc1", "libx264", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if !hasEncoder(t, tc.encoder) {
-				t.Skipf("ffmpeg has no %s", tc.encoder)
+			if testing.Short() && !tc.short {
+				t.Skip("-short runs only h264")
 			}
+			testutil.NeedEncoder(t, tc.encoder)
 			dir := t.TempDir()
 			initData, segs := ffmpegHLS(t, dir, tc.videoArgs, "4")
 			tracks, err := ParseInit(initData)

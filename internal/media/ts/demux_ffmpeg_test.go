@@ -13,6 +13,7 @@ import (
 
 	"boxcar/internal/media"
 	"boxcar/internal/media/codec"
+	"boxcar/internal/testutil"
 )
 
 // These tests encode real transport streams with ffmpeg and hold Demux to
@@ -26,7 +27,7 @@ const dmxtWrap = int64(1) << 33
 type dmxtFFmpegCase struct {
 	name     string
 	args     []string // ffmpeg arguments before "-f mpegts out.ts"
-	encoders []string // skip unless ffmpeg has these
+	encoders []string // ffmpeg must have these (testutil.NeedEncoder)
 	anchor   int64
 	check    func(t *testing.T, r *DemuxResult)
 }
@@ -133,9 +134,7 @@ func TestDemuxFFmpeg(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			for _, e := range tc.encoders {
-				if !dmxtHasEncoder(t, e) {
-					t.Skipf("ffmpeg has no %s encoder", e)
-				}
+				testutil.NeedEncoder(t, e)
 			}
 			dir := t.TempDir()
 			path := dmxtFFmpeg(t, dir, "out.ts", append(tc.args, "-f", "mpegts")...)

@@ -1,26 +1,25 @@
 package ts
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"boxcar/internal/testutil"
 )
 
 // Test helpers for the demuxer. Names carry a dmxt prefix because the muxer
 // tests share the package.
 
 // dmxtFFmpeg runs ffmpeg with args, writing out inside dir, and returns the
-// output path. The test is skipped when ffmpeg is not installed.
+// output path. Without ffmpeg the test skips, or fails in required mode
+// (testutil.Need).
 func dmxtFFmpeg(tb testing.TB, dir, out string, args ...string) string {
 	tb.Helper()
-	bin, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		tb.Skip("ffmpeg not installed")
-	}
+	bin := testutil.Need(tb, testutil.FFmpeg)
 	full := append([]string{"-hide_banner", "-loglevel", "error", "-nostdin", "-y"}, args...)
 	full = append(full, out)
 	cmd := exec.Command(bin, full...)
@@ -29,13 +28,6 @@ func dmxtFFmpeg(tb testing.TB, dir, out string, args ...string) string {
 		tb.Fatalf("ffmpeg %v: %v\n%s", full, err, b)
 	}
 	return filepath.Join(dir, out)
-}
-
-// dmxtHasEncoder reports whether ffmpeg has the named encoder.
-func dmxtHasEncoder(tb testing.TB, name string) bool {
-	tb.Helper()
-	out, err := exec.Command("ffmpeg", "-hide_banner", "-h", "encoder="+name).CombinedOutput()
-	return err == nil && !bytes.Contains(out, []byte("is not recognized"))
 }
 
 // dmxtProbePacket is one packet as ffprobe reports it.
@@ -72,10 +64,7 @@ type dmxtProbe struct {
 // frames, and every packet.
 func dmxtFFprobe(tb testing.TB, path string) dmxtProbe {
 	tb.Helper()
-	bin, err := exec.LookPath("ffprobe")
-	if err != nil {
-		tb.Skip("ffprobe not installed")
-	}
+	bin := testutil.Need(tb, testutil.FFprobe)
 	out, err := exec.Command(bin, "-v", "error", "-count_frames", "-show_streams", "-show_packets",
 		"-show_entries", "packet=stream_index,pts,dts,size,flags:stream=index,codec_name,codec_type,id,width,height,sample_rate,channels,nb_read_frames:stream_tags=language",
 		"-of", "json", path).Output()

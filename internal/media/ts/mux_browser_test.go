@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"boxcar/internal/media"
+	"boxcar/internal/testutil"
 )
 
 // muxtPlayReport is the part of e2e/play.mjs's report the test judges.
@@ -39,10 +40,8 @@ func TestMuxBrowserPlayback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(script), "node_modules", "playwright-core")); err != nil {
-		t.Skip("e2e node modules not installed (npm ci in e2e)")
-	}
-	muxtRequire(t, "node", "chromium")
+	node := testutil.Need(t, testutil.E2EModules)
+	testutil.Need(t, testutil.Chromium)
 
 	dir := t.TempDir()
 	segs := muxtSource(t, dir, append(append(muxtLavfi(48000), muxtX264...), "-c:a", "aac", "-t", "6")...)
@@ -81,7 +80,7 @@ func TestMuxBrowserPlayback(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	report, err := exec.Command("node", script, "--player", "hlsjs", "--url", srv.URL+"/index.m3u8", "--seconds", "15").Output()
+	report, err := exec.Command(node, script, "--player", "hlsjs", "--url", srv.URL+"/index.m3u8", "--seconds", "90", "--until-ended").Output()
 	if err != nil {
 		t.Fatalf("play.mjs: %v", err)
 	}

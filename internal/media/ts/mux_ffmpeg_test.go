@@ -3,13 +3,14 @@ package ts
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
 	"boxcar/internal/media"
+	"boxcar/internal/testutil"
 )
 
 // muxtLavfi are ffmpeg inputs: 320x240 test pattern at 25 fps and a tone.
@@ -24,27 +25,32 @@ var muxtX264 = []string{"-c:v", "libx264", "-preset", "veryfast", "-g", "25", "-
 // package) into TS segments and has ffmpeg, ffprobe and tstools judge them:
 // every segment decodes alone without a message and with every frame;
 // all segments concatenated decode without a continuity error to the very
-// frames of the source.
+// frames of the source; tsinfo and tsreport find the program and streams
+// and no error. Under -short only the H.264 + AAC case runs.
 func TestMuxFFmpeg(t *testing.T) {
-	muxtRequire(t, "ffmpeg", "ffprobe")
+	muxtRequire(t, testutil.FFmpeg, testutil.FFprobe)
 	tests := []struct {
-		name    string
-		args    []string
-		encoder string
+		name     string
+		args     []string
+		encoders []string
+		short    bool // runs under -short too
 	}{
-		{"h264_aac", append(append(muxtLavfi(48000), muxtX264...), "-c:a", "aac", "-t", "6"), ""},
-		{"h264_aac_44100", append(append(muxtLavfi(44100), muxtX264...), "-c:a", "aac", "-ac", "2", "-t", "4"), ""},
-		{"h264_only", append(append(muxtLavfi(48000), muxtX264...), "-an", "-t", "4"), ""},
-		{"aac_only", []string{"-f", "lavfi", "-i", "sine=sample_rate=48000", "-c:a", "aac", "-t", "4"}, ""},
-		{"h264_ac3", append(append(muxtLavfi(48000), muxtX264...), "-c:a", "ac3", "-ac", "6", "-t", "4"), ""},
-		{"h264_eac3", append(append(muxtLavfi(48000), muxtX264...), "-c:a", "eac3", "-t", "4"), ""},
+		{"h264_aac", append(append(muxtLavfi(48000), muxtX264...), "-c:a", "aac", "-t", "6"), []string{"libx264", "aac"}, true},
+		{"h264_aac_44100", append(append(muxtLavfi(44100), muxtX264...), "-c:a", "aac", "-ac", "2", "-t", "4"), []string{"libx264", "aac"}, false},
+		{"h264_only", append(append(muxtLavfi(48000), muxtX264...), "-an", "-t", "4"), []string{"libx264"}, false},
+		{"aac_only", []string{"-f", "lavfi", "-i", "sine=sample_rate=48000", "-c:a", "aac", "-t", "4"}, []string{"aac"}, false},
+		{"h264_ac3", append(append(muxtLavfi(48000), muxtX264...), "-c:a", "ac3", "-ac", "6", "-t", "4"), []string{"libx264", "ac3"}, false},
+		{"h264_eac3", append(append(muxtLavfi(48000), muxtX264...), "-c:a", "eac3", "-t", "4"), []string{"libx264", "eac3"}, false},
 		{"h265_aac", append(muxtLavfi(48000), "-c:v", "libx265", "-preset", "veryfast",
-			"-x265-params", "log-level=error:keyint=25:min-keyint=25:open-gop=0", "-c:a", "aac", "-t", "4"), "libx265"},
+			"-x265-params", "log-level=error:keyint=25:min-keyint=25:open-gop=0", "-c:a", "aac", "-t", "4"), []string{"libx265", "aac"}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.encoder != "" && !muxtHasEncoder(t, tc.encoder) {
-				t.Skipf("ffmpeg has no %s", tc.encoder)
+			if testing.Short() && !tc.short {
+				t.Skip("-short runs only h264_aac")
+			}
+			for _, e := range tc.encoders {
+				testutil.NeedEncoder(t, e)
 			}
 			dir := t.TempDir()
 			segs := muxtSource(t, dir, tc.args...)
@@ -95,7 +101,7 @@ func TestMuxFFmpeg(t *testing.T) {
 					}
 				}
 			}
-			muxtTSTools(t, names)
+			t.Run("tstools", func(t *testing.T) { muxtTSTools(t, names, segs[0]) })
 		})
 	}
 }
@@ -121,14 +127,17 @@ func muxtCheckAlone(t *testing.T, name string, seg []MuxTrack) {
 	}
 }
 
-// muxtTSTools runs tstools' tsinfo and tsreport (when installed) on the
-// segments; they must find the program and report no error.
-func muxtTSTools(t *testing.T, names []string) {
+// muxtTSTools has tstools judge the segments, each alone and all of them
+// concatenated. tsinfo must find program 1 with its PMT on MuxPMTPID;
+// tsreport -b must read PCRs on the PCR PID (the video PID when there is
+// video) no more than 40 ms apart within a segment and 100 ms across
+// segments, every elementary stream of tracks on
+// its PID with the right stream type, no duplicate packet, and print no
+// error or warning. Without tstools the test skips, or fails in required
+// mode (testutil.Need).
+func muxtTSTools(t *testing.T, names []string, tracks []MuxTrack) {
 	t.Helper()
-	if _, err := exec.LookPath("tsreport"); err != nil {
-		t.Log("tstools not installed (apt-get install tstools)")
-		return
-	}
+	testutil.Need(t, testutil.TSTools)
 	all := filepath.Join(filepath.Dir(names[0]), "all.ts")
 	var data []byte
 	for _, name := range names {
@@ -141,20 +150,73 @@ func muxtTSTools(t *testing.T, names []string) {
 	if err := os.WriteFile(all, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The streams tsreport must list: "PID 0100 (256) -> Stream type 1b".
+	var want []string
+	pcrPID := MuxAudioPID
+	for _, tr := range tracks {
+		if len(tr.Samples) == 0 {
+			continue
+		}
+		pid, typ := MuxAudioPID, 0
+		switch tr.Info.Codec {
+		case media.CodecH264:
+			pid, typ = MuxVideoPID, 0x1b
+		case media.CodecH265:
+			pid, typ = MuxVideoPID, 0x24
+		case media.CodecAAC:
+			typ = 0x0f
+		case media.CodecAC3:
+			typ = 0x81
+		case media.CodecEAC3:
+			typ = 0x87
+		default:
+			t.Fatalf("no stream type for %v", tr.Info.Codec)
+		}
+		if pid == MuxVideoPID {
+			pcrPID = MuxVideoPID
+		}
+		want = append(want, fmt.Sprintf("PID %04x (%4d) -> Stream type %02x", pid, pid, typ))
+	}
+	pcrRE := regexp.MustCompile(`PCRs found: (\d+), Bad \(>\.1s\) gaps: (\d+), Max gap: (\d+)t`)
 	for _, name := range append(names, all) {
-		info, _ := muxtRun(t, "tsinfo", name)
-		if !strings.Contains(info, "Program 1 -> PID 1000") || !strings.Contains(info, "PCR PID") {
-			t.Errorf("tsinfo %s:\n%s", filepath.Base(name), info)
+		base := filepath.Base(name)
+		info, errs := muxtRun(t, "tsinfo", name)
+		if !strings.Contains(info, fmt.Sprintf("Program 1 -> PID %04x", MuxPMTPID)) || errs != "" || strings.Contains(info, "###") {
+			t.Errorf("tsinfo %s: want program 1 on PID %#x and no error:\n%s%s", base, MuxPMTPID, info, errs)
 		}
 		rep, errs := muxtRun(t, "tsreport", "-b", name)
-		if strings.Contains(rep+errs, "###") || strings.Contains(rep+errs, "!!!") || !strings.Contains(rep, "Bad (>.1s) gaps: 0") {
-			t.Errorf("tsreport -b %s:\n%s%s", filepath.Base(name), rep, errs)
+		if containsAny(rep+errs, "###", "!!!") {
+			t.Errorf("tsreport -b %s reports a problem:\n%s%s", base, rep, errs)
+		}
+		if !strings.Contains(rep, fmt.Sprintf("PCR PID %04x", pcrPID)) {
+			t.Errorf("tsreport -b %s: PCR not on PID %#x:\n%s", base, pcrPID, rep)
+		}
+		for _, w := range want {
+			if !strings.Contains(rep, w) {
+				t.Errorf("tsreport -b %s: no %q:\n%s", base, w, rep)
+			}
+		}
+		// Max gap is in 90 kHz ticks. Within a segment Boxcar promises
+		// 40 ms (3600); across a seam of the concatenation MPEG-2
+		// systems' 100 ms holds (tsreport's bad gaps).
+		maxGap := 3600
+		if name == all {
+			maxGap = 9000
+		}
+		m := pcrRE.FindStringSubmatch(rep)
+		if m == nil {
+			t.Errorf("tsreport -b %s: no PCR summary:\n%s", base, rep)
+		} else if n, bad, gap := muxtAtoi(m[1]), muxtAtoi(m[2]), muxtAtoi(m[3]); n == 0 || bad != 0 || gap > maxGap {
+			t.Errorf("tsreport -b %s: %d PCRs, %d gaps over 100 ms, longest gap %d/90000 s; want PCRs at most %d ms apart",
+				base, n, bad, gap, maxGap/90)
+		}
+		if got := strings.Count(rep, "duplicate packets: 0"); got != len(want) {
+			t.Errorf("tsreport -b %s: %d of %d streams without duplicate packets:\n%s", base, got, len(want), rep)
 		}
 	}
 }
 
-func muxtHasEncoder(tb testing.TB, name string) bool {
-	tb.Helper()
-	out, _ := muxtRun(tb, "ffmpeg", "-hide_banner", "-encoders")
-	return strings.Contains(out, " "+name+" ")
+func muxtAtoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

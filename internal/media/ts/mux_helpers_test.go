@@ -11,6 +11,7 @@ import (
 
 	"boxcar/internal/media"
 	"boxcar/internal/media/fmp4"
+	"boxcar/internal/testutil"
 )
 
 // Test helpers for the muxer; names carry a muxt prefix because the
@@ -28,12 +29,12 @@ func muxtRun(tb testing.TB, name string, args ...string) (stdout, stderr string)
 	return o.String(), e.String()
 }
 
-func muxtRequire(tb testing.TB, tools ...string) {
+// muxtRequire ends the test as testutil.Need says when a tool is missing:
+// skips, or fails in required mode.
+func muxtRequire(tb testing.TB, tools ...testutil.Tool) {
 	tb.Helper()
 	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			tb.Skipf("%s not installed", tool)
-		}
+		testutil.Need(tb, tool)
 	}
 }
 
@@ -42,7 +43,7 @@ func muxtRequire(tb testing.TB, tools ...string) {
 // them: Boxcar's canonical samples.
 func muxtSource(tb testing.TB, dir string, args ...string) [][]MuxTrack {
 	tb.Helper()
-	muxtRequire(tb, "ffmpeg", "ffprobe")
+	muxtRequire(tb, testutil.FFmpeg, testutil.FFprobe)
 	full := append([]string{"-v", "error", "-y"}, args...)
 	full = append(full, "-f", "hls", "-hls_segment_type", "fmp4", "-hls_time", "2", "-hls_playlist_type", "vod",
 		"-hls_segment_filename", filepath.Join(dir, "src%d.m4s"), filepath.Join(dir, "src.m3u8"))
