@@ -1,8 +1,10 @@
 // Package demo runs `boxcar demo`: a Boxcar origin with a channel, three
 // origin endpoints (HLS-TS, HLS-CMAF, DASH) and the built-in clip pushed
-// into it live, plus a page at / that plays it with hls.js or dash.js and
-// shows the channel's ingest status. Everything it needs is in the binary:
-// the clip, the page and the player libraries.
+// into it live, plus a page at / that plays it with hls.js or dash.js,
+// shows over the picture the wall-clock time at which the frame playing was
+// pushed (from the stream's program date-time) and the latency, and shows
+// the channel's ingest status. Everything it needs is in the binary: the
+// clip, the page and the player libraries.
 //
 // It sets the channel up the way a user would: through its own
 // MediaPackage-compatible API with the official AWS SDK, signing with an

@@ -3,8 +3,10 @@ package demo_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/mediapackage"
 
 	"boxcar/internal/demo"
+	"boxcar/internal/demo/clip"
 	"boxcar/internal/testutil"
 )
 
@@ -85,7 +88,9 @@ func TestRoutes(t *testing.T) {
 			t.Errorf("GET %s: body lacks %q", c.path, c.contains)
 		}
 	}
-	// Once the push has delivered, the status shows the channel's ingest.
+	// Once the push has delivered, the status shows the channel's ingest;
+	// it always lists the clip's renditions with their encoder targets,
+	// which the page shows beside the ingest status's bit rates.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var st struct {
@@ -93,6 +98,9 @@ func TestRoutes(t *testing.T) {
 				ActiveInput int `json:"activeInput"`
 				Segments    int `json:"segments"`
 			} `json:"ingest"`
+			Clip []struct {
+				Width, Height, TargetBitrate int
+			} `json:"clip"`
 		}
 		resp, err := http.Get(base + "/demo/status")
 		if err != nil {
@@ -103,6 +111,17 @@ func TestRoutes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var want []string
+		for _, r := range clip.Renditions() {
+			want = append(want, fmt.Sprintf("%dx%d %d", r.Width, r.Height, r.Bitrate))
+		}
+		var got []string
+		for _, r := range st.Clip {
+			got = append(got, fmt.Sprintf("%dx%d %d", r.Width, r.Height, r.TargetBitrate))
+		}
+		if strings.Join(got, ", ") != strings.Join(want, ", ") {
+			t.Fatalf("status lists the clip as %v, want %v", got, want)
+		}
 		if st.Ingest != nil && st.Ingest.ActiveInput == 1 && st.Ingest.Segments > 0 {
 			break
 		}
@@ -111,6 +130,89 @@ func TestRoutes(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// TestProgramDateTime: the HLS and CMAF playlists the page plays carry the
+// encoder's program date-time on every segment, the wall-clock time from
+// which the page draws when the frame playing was pushed.
+func TestProgramDateTime(t *testing.T) {
+	begin := time.Now()
+	info := startDemo(t)
+	for _, multivariant := range []string{info.HLS, info.CMAF} {
+		var media string
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			media = mediaPlaylist(t, multivariant)
+			if strings.Count(media, "#EXTINF") >= 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no media playlist with segments after 30 s:\n%s", multivariant, media)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		now := time.Now()
+		var pdts []time.Time
+		for _, l := range strings.Split(media, "\n") {
+			if v, ok := strings.CutPrefix(l, "#EXT-X-PROGRAM-DATE-TIME:"); ok {
+				pdt, err := time.Parse(time.RFC3339Nano, v)
+				if err != nil {
+					t.Fatalf("%s: %q: %v", multivariant, l, err)
+				}
+				pdts = append(pdts, pdt)
+			}
+		}
+		if got, want := len(pdts), strings.Count(media, "#EXTINF"); got != want {
+			t.Errorf("%s: %d EXT-X-PROGRAM-DATE-TIME for %d segments, want one each:\n%s", multivariant, got, want, media)
+			continue
+		}
+		// The head start is stamped as if the encoder had started that
+		// long before the demo; the newest segment is pushed once its
+		// media time has passed.
+		if newest := pdts[len(pdts)-1]; newest.Before(begin.Add(-time.Minute)) || newest.After(now) {
+			t.Errorf("%s: newest segment's program date-time %v, want between %v and %v",
+				multivariant, newest.Format(time.RFC3339Nano), begin.Add(-time.Minute).Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
+		}
+	}
+}
+
+// mediaPlaylist returns the first media playlist a multivariant playlist
+// names, "" when either is not there yet.
+func mediaPlaylist(t *testing.T, multivariant string) string {
+	t.Helper()
+	body := getText(t, multivariant)
+	for _, l := range strings.Split(body, "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			u, err := url.Parse(multivariant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := u.Parse(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return getText(t, ref.String())
+		}
+	}
+	return ""
+}
+
+// getText returns a 200 response's body, "" for another status.
+func getText(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return ""
+	}
+	return string(b)
 }
 
 // TestAPIKey: the printed admin key works with the AWS SDK, and the

@@ -54,6 +54,9 @@ func (d *demo) setUp(ctx context.Context, local string, info *Info) (string, err
 	}
 
 	utc := info.APIEndpoint + "/time"
+	// Every endpoint carries the encoder's program date-time (HLS
+	// EXT-X-PROGRAM-DATE-TIME on every segment; DASH maps media time to
+	// it), from which the page draws the time each frame was pushed.
 	endpoints := []*mediapackage.CreateOriginEndpointInput{
 		{
 			Id: aws.String(EndpointHLS), ChannelId: aws.String(ChannelID), Description: aws.String("HLS with TS segments"),
@@ -69,6 +72,7 @@ func (d *demo) setUp(ctx context.Context, local string, info *Info) (string, err
 				SegmentDurationSeconds: aws.Int32(int32(segmentDuration.Seconds())),
 				HlsManifests: []types.HlsManifestCreateOrUpdateParameters{{
 					Id: aws.String("index"), ManifestName: aws.String("index"), PlaylistWindowSeconds: aws.Int32(windowSeconds),
+					ProgramDateTimeIntervalSeconds: aws.Int32(int32(segmentDuration.Seconds())),
 				}},
 			},
 		},

@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"boxcar/internal/demo/clip"
 )
 
 // web holds the page and the player libraries (web/vendor/README.md).
@@ -79,6 +81,27 @@ type demoStatus struct {
 	Playback *playback       `json:"playback"`
 	Ingest   json.RawMessage `json:"ingest,omitempty"`
 	Push     *pushStatus     `json:"push,omitempty"`
+	// Clip is the pushed clip's video renditions with the bit rate they
+	// were encoded for: the page shows it beside the bit rates the ingest
+	// status reports, labelled as the encoder's target.
+	Clip []clipRendition `json:"clip"`
+}
+
+// clipRendition is one video rendition of the built-in clip.
+type clipRendition struct {
+	Width         int `json:"width"`
+	Height        int `json:"height"`
+	TargetBitrate int `json:"targetBitrate"` // bit/s, video only
+}
+
+// clipRenditions lists the built-in clip's video renditions, which the
+// demo's push sends (push.DemoClip).
+func clipRenditions() []clipRendition {
+	var out []clipRendition
+	for _, r := range clip.Renditions() {
+		out = append(out, clipRendition{Width: r.Width, Height: r.Height, TargetBitrate: r.Bitrate})
+	}
+	return out
 }
 
 type pushStatus struct {
@@ -94,7 +117,7 @@ type pushStatus struct {
 // is public and can only show the demo channel, which it reads through
 // that route with a read-only key of its own.
 func (d *demo) serveStatus(w http.ResponseWriter, r *http.Request) {
-	st := demoStatus{Channel: ChannelID, Playback: d.playback.Load()}
+	st := demoStatus{Channel: ChannelID, Playback: d.playback.Load(), Clip: clipRenditions()}
 	if ref := d.mux.Load(); ref != nil && st.Playback != nil {
 		st.Ingest = d.ingestStatus(r, ref.mux)
 	}
