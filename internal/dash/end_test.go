@@ -50,26 +50,7 @@ func staticSegments(t *testing.T, m *mpd.MPD) []listed {
 					}
 					continue
 				}
-				var tt uint64
-				num := uint64(0)
-				if st.StartNumber != nil {
-					num = uint64(*st.StartNumber)
-				}
-				for _, s := range st.SegmentTimeline.S {
-					if s.T != nil {
-						tt = *s.T
-					}
-					for r := 0; r <= s.R; r++ {
-						l := base
-						l.t, l.d = tt, s.D
-						if strings.Contains(st.Media, "$Number$") {
-							l.number = num
-							num++
-						}
-						out = append(out, fill(l))
-						tt += s.D
-					}
-				}
+				out = append(out, timelineSegments(base, st, fill)...)
 			}
 		}
 	}

@@ -176,27 +176,35 @@ func expand(t testing.TB, m *mpd.MPD, now time.Time) []listed {
 					}
 					continue
 				}
-				var tt uint64
-				num := uint64(0)
-				if st.StartNumber != nil {
-					num = uint64(*st.StartNumber)
-				}
-				for _, s := range st.SegmentTimeline.S {
-					if s.T != nil {
-						tt = *s.T
-					}
-					for r := 0; r <= s.R; r++ {
-						l := base
-						l.t, l.d = tt, s.D
-						if strings.Contains(st.Media, "$Number$") {
-							l.number = num
-							num++
-						}
-						out = append(out, fill(l))
-						tt += s.D
-					}
-				}
+				out = append(out, timelineSegments(base, st, fill)...)
 			}
+		}
+	}
+	return out
+}
+
+// timelineSegments lists the segments of a SegmentTimeline: every S and
+// its repeats, numbered from startNumber when the template uses $Number$.
+func timelineSegments(base listed, st *mpd.SegmentTemplateType, fill func(listed) listed) []listed {
+	var out []listed
+	var tt uint64
+	num := uint64(0)
+	if st.StartNumber != nil {
+		num = uint64(*st.StartNumber)
+	}
+	for _, s := range st.SegmentTimeline.S {
+		if s.T != nil {
+			tt = *s.T
+		}
+		for r := 0; r <= s.R; r++ {
+			l := base
+			l.t, l.d = tt, s.D
+			if strings.Contains(st.Media, "$Number$") {
+				l.number = num
+				num++
+			}
+			out = append(out, fill(l))
+			tt += s.D
 		}
 	}
 	return out
