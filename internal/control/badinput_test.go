@@ -48,6 +48,14 @@ func badInputs() []badInput {
 		u422("integer overflow", "POST", "/origin_endpoints", `{`+hlsEP+`,"startoverWindowSeconds":99999999999,"hlsPackage":{}}`, "startoverWindowSeconds: must fit in 32 bits"),
 		u422("string for bool", "POST", "/origin_endpoints", `{`+hlsEP+`,"hlsPackage":{"includeIframeOnlyStream":"yes"}}`, "hlsPackage.includeIframeOnlyStream: must be true or false"),
 		u422("null in list", "POST", "/origin_endpoints", `{`+hlsEP+`,"whitelist":[null],"hlsPackage":{}}`, "whitelist[0]: must not be null"),
+		u422("duplicate member", "POST", "/channels", `{"id":"a","id":"b"}`, "id: given more than once in one object"),
+		u422("duplicate member, escaped", "POST", "/channels", `{"id":"a","\u0069d":"b"}`, "id: given more than once in one object"),
+		u422("duplicate tag key", "POST", "/channels", `{"id":"x","tags":{"a":"1","a":"2"}}`, "tags.a: given more than once in one object"),
+		u422("duplicate nested member", "POST", "/origin_endpoints", `{`+hlsEP+`,"hlsPackage":{"segmentDurationSeconds":6,"segmentDurationSeconds":2}}`, "hlsPackage.segmentDurationSeconds: given more than once in one object"),
+		u422("duplicate package", "POST", "/origin_endpoints", `{`+hlsEP+`,"hlsPackage":{},"hlsPackage":{"segmentDurationSeconds":2}}`, "hlsPackage: given more than once in one object"),
+		u422("duplicate member in a list element", "POST", "/origin_endpoints", `{`+hlsEP+`,"cmafPackage":{"hlsManifests":[{"id":"a"},{"id":"b","manifestName":"x","manifestName":"y"}]}}`, "cmafPackage.hlsManifests[1].manifestName: given more than once in one object"),
+		u422("duplicate member in an update", "PUT", "/origin_endpoints/ep", `{"manifestName":"a","manifestName":"b"}`, "manifestName: given more than once in one object"),
+		u422("duplicate member in tags", "POST", "/tags/"+arn, `{"tags":{"k":"1"},"tags":{"k":"2"}}`, "tags: given more than once in one object"),
 		{"body too large", "POST", "/channels", `{"id":"x","description":"` + strings.Repeat("a", maxBodyBytes) + `"}`, 413, "RequestEntityTooLargeException", "exceeds 1048576 bytes"},
 
 		// Ids.
@@ -223,7 +231,8 @@ func endpointBodies() []string {
 // FuzzEndpointBody: decoding and validating an endpoint body never
 // panics; refusals are 422 with a message; what is accepted has exactly
 // one package and a URL, and sending its settings back as an update
-// reproduces it exactly (defaults are idempotent).
+// reproduces it exactly (defaults are idempotent), as does an empty
+// update (omitted members keep their values).
 func FuzzEndpointBody(f *testing.F) {
 	for _, b := range endpointBodies() {
 		f.Add([]byte(b))
@@ -281,6 +290,28 @@ func FuzzEndpointBody(f *testing.F) {
 		got, _ := json.Marshal(&ep2)
 		if string(got) != string(desc) {
 			t.Fatalf("round trip changed the endpoint:\n%s\n%s", desc, got)
+		}
+		// Merged as UpdateOriginEndpoint merges, the describe output and
+		// an empty update both leave the endpoint as it is.
+		for _, body := range [][]byte{again, []byte(`{}`)} {
+			var up updateEndpointRequest
+			req, err := decodeStrictObject(body, &up)
+			if err != nil {
+				t.Fatal(err)
+			}
+			merged, err := mergeEndpointUpdate(ep, req)
+			if err != nil {
+				t.Fatalf("merge %s: %v", body, err)
+			}
+			ep3 := *ep
+			var fe fieldErrors
+			e.api.applyEndpointSettings(&fe, merged, &ep3)
+			if err := fe.err(); err != nil {
+				t.Fatalf("update %s does not validate merged: %v", body, err)
+			}
+			if got, _ := json.Marshal(&ep3); string(got) != string(desc) {
+				t.Fatalf("update %s changed the endpoint:\n%s\n%s", body, desc, got)
+			}
 		}
 	})
 }

@@ -3,7 +3,6 @@ package control
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -251,25 +250,4 @@ func (a *API) rotateIngestEndpointCredentials(ctx context.Context, c *call) (int
 		return 0, nil, channelError(err, id)
 	}
 	return http.StatusOK, ch, nil
-}
-
-// unknownPath answers requests under the API's paths that match no
-// operation: CORS preflight for OPTIONS, else 405 or 404 as JSON.
-func (a *API) unknownPath(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("x-amzn-RequestId", newRequestID())
-	if r.Method == http.MethodOptions {
-		corsPreflight(w)
-		a.metrics.observe("CORSPreflight", http.StatusNoContent, 0)
-		return
-	}
-	setCORS(w.Header())
-	if allowed := allowedMethods(r.URL.Path); allowed != "" {
-		w.Header().Set("Allow", allowed)
-		a.writeError(w, &Error{http.StatusMethodNotAllowed, errMethodNotAllowed,
-			fmt.Sprintf("%s is not supported on %s; allowed: %s", r.Method, truncate(r.URL.Path, 200), allowed)})
-		a.metrics.observe("Unknown", http.StatusMethodNotAllowed, 0)
-		return
-	}
-	a.writeError(w, notFound("no API operation at %s %s; see docs/api.md", r.Method, truncate(r.URL.Path, 200)))
-	a.metrics.observe("Unknown", http.StatusNotFound, 0)
 }

@@ -17,10 +17,19 @@ import (
 // v (a pointer to a request struct). Unlike encoding/json alone it matches
 // member names exactly (the wire is case-sensitive camelCase), rejects
 // unknown members — the SDKs never send them, so one is a typo that would
-// otherwise silently do nothing — and names the member's full path in every
-// error: "hlsPackage.segmentDurationSeconds: must be an integer, got 6.5".
+// otherwise silently do nothing — rejects a member given twice in one
+// object, and names the member's full path in every error:
+// "hlsPackage.segmentDurationSeconds: must be an integer, got 6.5".
 // An empty body decodes as {}.
 func decodeStrict(body []byte, v any) error {
+	_, err := decodeStrictObject(body, v)
+	return err
+}
+
+// decodeStrictObject is decodeStrict that also returns the body as a
+// generic object (numbers as json.Number), for callers that need to know
+// which members were sent: an update leaves the others as they are.
+func decodeStrictObject(body []byte, v any) (map[string]any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
@@ -30,26 +39,139 @@ func decodeStrict(body []byte, v any) error {
 	if err := dec.Decode(&raw); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			return unprocessable("request body is not valid JSON: %v (at byte %d)", syn, syn.Offset)
+			return nil, unprocessable("request body is not valid JSON: %v (at byte %d)", syn, syn.Offset)
 		}
-		return unprocessable("request body is not valid JSON: %v", err)
+		return nil, unprocessable("request body is not valid JSON: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return unprocessable("request body has data after the JSON object")
+		return nil, unprocessable("request body has data after the JSON object")
 	}
-	if _, ok := raw.(map[string]any); !ok {
-		return unprocessable("request body must be a JSON object, got %s", describeJSON(raw))
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, unprocessable("request body must be a JSON object, got %s", describeJSON(raw))
+	}
+	// Decoding above proved the body is one well-formed value nested at
+	// most encoding/json's 10,000 levels deep, within maxBodyBytes: the
+	// walk is bounded by both.
+	if err := checkDuplicateMembers(body); err != nil {
+		return nil, err
 	}
 	var fe fieldErrors
 	checkShape(&fe, "", raw, reflect.TypeOf(v).Elem())
 	if err := fe.err(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		// checkShape accepted it, so this is a bug, not bad input.
-		return fmt.Errorf("control: decode checked body: %w", err)
+		return nil, fmt.Errorf("control: decode checked body: %w", err)
 	}
-	return nil
+	return obj, nil
+}
+
+// checkDuplicateMembers refuses an object that names a member twice, at
+// any depth: {"id":"a","id":"b"}. encoding/json keeps the last one
+// silently, other parsers the first, so such a body means different
+// things to different readers; it is ambiguous input, not a request. Names
+// are compared after unescaping ("id" and "\u0069d" are the same member)
+// and case-sensitively, as members are matched. body must be valid JSON.
+//
+// Paths are built only for the members reported (at most
+// maxReportedErrors), by walking up from the innermost container, so a
+// deeply nested body costs memory linear in its depth.
+func checkDuplicateMembers(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var (
+		fe    fieldErrors
+		stack []*jsonFrame
+	)
+	// enter moves the innermost container past the value about to be read
+	// and returns that value's place in it.
+	enter := func() jsonPlace {
+		if len(stack) == 0 {
+			return jsonPlace{}
+		}
+		top := stack[len(stack)-1]
+		if top.seen == nil {
+			top.index++
+			return jsonPlace{parent: top, index: top.index - 1}
+		}
+		top.isKey = true
+		return jsonPlace{parent: top, name: top.key, member: true}
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return unprocessable("request body is not valid JSON: %v", err)
+		}
+		if len(stack) > 0 {
+			if top := stack[len(stack)-1]; top.seen != nil && top.isKey {
+				if name, ok := tok.(string); ok {
+					if top.seen[name] {
+						if len(fe.list) < maxReportedErrors {
+							fe.add(jsonPlace{parent: top, name: name, member: true}.path(), "given more than once in one object, which is ambiguous: send each member once")
+						} else {
+							fe.list = append(fe.list, "") // counted, not shown
+						}
+					}
+					top.seen[name] = true
+					top.key, top.isKey = name, false
+					continue
+				}
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &jsonFrame{at: enter(), seen: map[string]bool{}, isKey: true})
+		case json.Delim('['):
+			stack = append(stack, &jsonFrame{at: enter()})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		default:
+			enter()
+		}
+	}
+	return fe.err()
+}
+
+// jsonFrame is an object or array being walked by checkDuplicateMembers.
+type jsonFrame struct {
+	at    jsonPlace
+	seen  map[string]bool // member names so far; nil for an array
+	key   string          // object: the member whose value comes next
+	isKey bool            // object: the next string is a member name
+	index int             // array: the next element's index
+}
+
+// jsonPlace is where a value sits: a member of an object or an element of
+// an array (parent nil: the whole body).
+type jsonPlace struct {
+	parent *jsonFrame
+	name   string
+	member bool
+	index  int
+}
+
+// path names the place as error messages do: "a.b[2].c".
+func (p jsonPlace) path() string {
+	var parts []jsonPlace
+	for q := p; q.parent != nil; q = q.parent.at {
+		parts = append(parts, q)
+	}
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		if q := parts[i]; q.member {
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(q.name)
+		} else {
+			fmt.Fprintf(&b, "[%d]", q.index)
+		}
+	}
+	return b.String()
 }
 
 var rawMessageType = reflect.TypeOf(json.RawMessage(nil))

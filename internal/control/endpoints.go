@@ -93,9 +93,9 @@ func (a *API) listEndpoints(ctx context.Context, c *call) (int, any, error) {
 	return http.StatusOK, listEndpointsResponse{OriginEndpoints: items, NextToken: nextToken("origin_endpoints", channelID, next)}, nil
 }
 
-// updateEndpoint replaces every setting of an endpoint with the request's
-// (absent members take their defaults), validated as on create. The id,
-// channel, ARN, createdAt and tags stay.
+// updateEndpoint merges the request into the endpoint's settings (see
+// mergeEndpointUpdate: omitted members keep their values) and validates
+// the result as on create. The id, channel, ARN, createdAt and tags stay.
 func (a *API) updateEndpoint(ctx context.Context, c *call) (int, any, error) {
 	id := c.r.PathValue("id")
 	c.resource = a.endpointARN(id)
@@ -103,7 +103,8 @@ func (a *API) updateEndpoint(ctx context.Context, c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	var in updateEndpointRequest
-	if err := decodeStrict(c.body, &in); err != nil {
+	req, err := decodeStrictObject(c.body, &in)
+	if err != nil {
 		return 0, nil, err
 	}
 	var fe fieldErrors
@@ -120,8 +121,12 @@ func (a *API) updateEndpoint(ctx context.Context, c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	ep, err := a.store.UpdateEndpoint(ctx, id, func(ep *configstore.OriginEndpoint) error {
+		settings, err := mergeEndpointUpdate(ep, req)
+		if err != nil {
+			return err
+		}
 		var fe fieldErrors
-		a.applyEndpointSettings(&fe, &in.endpointSettings, ep)
+		a.applyEndpointSettings(&fe, settings, ep)
 		return fe.err()
 	})
 	if err != nil {

@@ -458,7 +458,8 @@ func TestEndpointLifecycle(t *testing.T) {
 		t.Errorf("ListOriginEndpoints(ch) (-want +got):\n%s", diff)
 	}
 
-	// Update replaces the settings: HLS → DASH, keeping identity and tags.
+	// Giving another package switches the type: HLS → DASH, keeping
+	// identity, tags and every top-level setting the request leaves out.
 	before, _ := e.admin.DescribeOriginEndpoint(ctx, &mediapackage.DescribeOriginEndpointInput{Id: aws.String("full-hls")})
 	upd, err := e.admin.UpdateOriginEndpoint(ctx, &mediapackage.UpdateOriginEndpointInput{
 		Id:           aws.String("full-hls"),
@@ -476,8 +477,8 @@ func TestEndpointLifecycle(t *testing.T) {
 		aws.ToString(upd.Arn) != aws.ToString(before.Arn) {
 		t.Errorf("update changed identity, url or tags: %+v", upd)
 	}
-	if upd.Whitelist != nil || upd.Authorization != nil || aws.ToInt32(upd.StartoverWindowSeconds) != 0 {
-		t.Errorf("update kept settings the request left out: %+v", upd)
+	if len(upd.Whitelist) != 2 || upd.Authorization == nil || aws.ToInt32(upd.StartoverWindowSeconds) != 7200 || aws.ToInt32(upd.TimeDelaySeconds) != 30 {
+		t.Errorf("update dropped settings the request left out: %+v", upd)
 	}
 
 	// Round trip: a describe response's settings sent back as an update
