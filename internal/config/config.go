@@ -100,6 +100,28 @@ type IngestConfig struct {
 	// BodyTimeout bounds how long one request body may take to arrive.
 	// Generous on purpose: encoders open uploads before media exists.
 	BodyTimeout time.Duration `yaml:"bodyTimeout" env:"BOXCAR_INGEST_BODY_TIMEOUT"`
+	// BodyIdleTimeout is the longest wait for the next body bytes (the
+	// first ones included): ffmpeg opens an fMP4 init PUT at start and
+	// sends its body when the first fragment is flushed, and DASH PUTs
+	// send a segment at its end, so it must exceed a segment duration.
+	BodyIdleTimeout time.Duration `yaml:"bodyIdleTimeout" env:"BOXCAR_INGEST_BODY_IDLE_TIMEOUT"`
+	// BodyMinRate is the slowest average body rate, in bytes per second,
+	// accepted once a request is older than BodyMinRateGrace; 0 turns
+	// the check off. Uploads trickled over a segment's duration (ffmpeg
+	// -f dash -streaming 1) run at the media bit rate, far above it.
+	BodyMinRate int64 `yaml:"bodyMinRate" env:"BOXCAR_INGEST_BODY_MIN_RATE"`
+	// BodyMinRateGrace is how long a body may arrive slower than
+	// BodyMinRate before the rate is enforced.
+	BodyMinRateGrace time.Duration `yaml:"bodyMinRateGrace" env:"BOXCAR_INGEST_BODY_MIN_RATE_GRACE"`
+	// MaxInflightBytes bounds the request body bytes held by ingest
+	// requests in progress, across all channels; a request that finds it
+	// full gets 503 with Retry-After. Memory follows bytes received,
+	// never a declared Content-Length.
+	MaxInflightBytes int64 `yaml:"maxInflightBytes" env:"BOXCAR_INGEST_MAX_INFLIGHT_BYTES"`
+	// MaxInflightChannelShare is the fraction of MaxInflightBytes one
+	// channel's requests may hold, so one channel cannot starve the
+	// others.
+	MaxInflightChannelShare float64 `yaml:"maxInflightChannelShare" env:"BOXCAR_INGEST_MAX_INFLIGHT_CHANNEL_SHARE"`
 	// MaxConnsPerChannel bounds concurrent ingest requests per channel,
 	// which contains slow clients instead of short timeouts.
 	MaxConnsPerChannel int `yaml:"maxConnsPerChannel" env:"BOXCAR_INGEST_MAX_CONNS_PER_CHANNEL"`
@@ -152,6 +174,16 @@ func Default() Config {
 			BodyTimeout:        2 * time.Minute,
 			MaxConnsPerChannel: 64,
 			FailoverFactor:     1.5,
+			// Above the longest segment an encoder may take to start
+			// sending (fMP4 init, DASH segment PUTs).
+			BodyIdleTimeout: 30 * time.Second,
+			// 8 kbit/s, under any real audio rendition's bit rate.
+			BodyMinRate:      1 << 10,
+			BodyMinRateGrace: 30 * time.Second,
+			// A few channels' worth of 6 s segments in flight at once;
+			// the share lets a largest segment (MaxSegmentBytes) in.
+			MaxInflightBytes:        512 << 20,
+			MaxInflightChannelShare: 0.5,
 		},
 		Egress: EgressConfig{CacheBytes: 256 << 20},
 		Storage: StorageConfig{
@@ -385,6 +417,21 @@ func (c *Config) Validate() error {
 	}
 	if c.Ingest.MaxConnsPerChannel < 4 {
 		bad("ingest.maxConnsPerChannel %d: want at least 4", c.Ingest.MaxConnsPerChannel)
+	}
+	if c.Ingest.BodyIdleTimeout < time.Second || c.Ingest.BodyIdleTimeout > c.Ingest.BodyTimeout {
+		bad("ingest.bodyIdleTimeout %s: want between 1s and ingest.bodyTimeout (%s)", c.Ingest.BodyIdleTimeout, c.Ingest.BodyTimeout)
+	}
+	if c.Ingest.BodyMinRate < 0 {
+		bad("ingest.bodyMinRate %d: want 0 (off) or more bytes per second", c.Ingest.BodyMinRate)
+	}
+	if c.Ingest.BodyMinRateGrace < time.Second {
+		bad("ingest.bodyMinRateGrace %s: want at least 1s", c.Ingest.BodyMinRateGrace)
+	}
+	if c.Ingest.MaxInflightChannelShare <= 0 || c.Ingest.MaxInflightChannelShare > 1 {
+		bad("ingest.maxInflightChannelShare %g: want more than 0 and at most 1", c.Ingest.MaxInflightChannelShare)
+	} else if share := int64(float64(c.Ingest.MaxInflightBytes) * c.Ingest.MaxInflightChannelShare); share < c.Ingest.MaxSegmentBytes {
+		bad("ingest.maxInflightBytes %d × ingest.maxInflightChannelShare %g is %d bytes, under ingest.maxSegmentBytes %d: a largest segment could never be received; raise either or lower maxSegmentBytes",
+			c.Ingest.MaxInflightBytes, c.Ingest.MaxInflightChannelShare, share, c.Ingest.MaxSegmentBytes)
 	}
 	if c.Ingest.FailoverFactor < 1 || c.Ingest.FailoverFactor > 10 {
 		bad("ingest.failoverFactor %g: want between 1 and 10", c.Ingest.FailoverFactor)

@@ -28,6 +28,13 @@ func FuzzAuthorization(f *testing.F) {
 		`Digest ,,, a=b, a=c`,
 		`Digest x="unterminated`,
 		"Bearer token",
+		// Hostile headers: another channel's credentials, a Digest
+		// answer for another path, an unknown algorithm, a header at
+		// the size bound.
+		"Basic dXNlcjM6cGFzczM=",
+		fmt.Sprintf(`Digest username="user1", realm=%q, nonce=%q, uri="/in/v2/nope/ep1/a.ts", qop=auth, nc=00000001, cnonce="x", response="00", opaque=%q`, Realm, nonce, a.opaque),
+		fmt.Sprintf(`Digest username="user1", realm=%q, nonce=%q, uri="/in/v2/ch1/ep1/a.ts", qop=auth, nc=00000001, cnonce="x", response="00", opaque=%q, algorithm=SHA-512-256`, Realm, nonce, a.opaque),
+		"Digest " + strings.Repeat("a=b, ", maxAuthHeader/5),
 	} {
 		f.Add(s)
 	}

@@ -198,8 +198,8 @@ func TestRequestErrors(t *testing.T) {
 		path   string // raw, after the server URL
 		want   int
 	}{
-		{"unknown channel", http.MethodPut, Prefix + "nope/ep1/a.ts", http.StatusNotFound},
-		{"unknown endpoint", http.MethodPut, Prefix + "ch1/nope/a.ts", http.StatusNotFound},
+		{"unknown channel", http.MethodPut, Prefix + "nope/ep1/a.ts", http.StatusUnauthorized},
+		{"unknown endpoint", http.MethodPut, Prefix + "ch1/nope/a.ts", http.StatusUnauthorized},
 		{"dot dot", http.MethodPut, Prefix + "ch1/ep1/../ep2/a.ts", http.StatusBadRequest},
 		{"escaped dot dot", http.MethodPut, Prefix + "ch1/ep1/%2e%2e/a.ts", http.StatusBadRequest},
 		{"escaped slash", http.MethodPut, Prefix + "ch1/ep1/a%2fb.ts", http.StatusBadRequest},

@@ -3,7 +3,9 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"boxcar/internal/live"
 	"boxcar/internal/store"
@@ -12,11 +14,28 @@ import (
 // commit hands the rendition's pending segments to the timeline in order,
 // as far as their uploads (and inits) have arrived; a segment still missing
 // past its deadline is skipped. It returns the first error a segment met,
-// after committing what follows it.
-func (h *Handler) commit(ctx context.Context, s *session, r *rendition) error {
+// after committing what follows it, and notes in rep (when not nil) which
+// segments it took and which it rejected.
+//
+// A request can therefore be refused (422 for a segment that does not
+// demux, 409 for a codec change) after other segments it completed were
+// placed. That is on purpose, and the refusal says which were accepted
+// (commitReport). All or nothing cannot be had in live ingest: what the
+// timeline refuses (a codec change, a full store) is only known by
+// placing, a placed segment is published to players at once and cannot
+// be taken back, and holding the good segments after a bad one hostage
+// to it would stall the channel for as long as the bad one stays in the
+// encoder's window, for nothing: an encoder does not repair a segment
+// because a playlist PUT failed. Every listed segment is taken once:
+// accepted or rejected, it leaves the pending list, and a rendition only
+// lists sequence numbers after those it saw, so the encoder's next PUT of
+// the same (or a newer) playlist adds nothing twice.
+func (h *Handler) commit(ctx context.Context, s *session, r *rendition, rep *commitReport) error {
 	r.commit.Lock()
 	defer r.commit.Unlock()
 	c := s.ch
+	var skips skipLog
+	defer h.flushSkips(c.id, &skips)
 	var first error
 	for {
 		now := h.clock.Now()
@@ -38,10 +57,10 @@ func (h *Handler) commit(ctx context.Context, s *session, r *rendition) error {
 			}
 			r.pending = r.pending[1:]
 			if o == nil {
-				h.skipLocked(s, r, p, reasonMissing, "its upload never arrived")
+				h.skipLocked(&skips, s, r, p, reasonMissing, "their uploads never arrived")
 			} else {
 				s.take(p.name, now)
-				h.skipLocked(s, r, p, reasonNoInit, "its init segment "+p.initName+" never arrived")
+				h.skipLocked(&skips, s, r, p, reasonNoInit, "their init segment never arrived")
 			}
 			last := len(r.pending) == 0
 			c.mu.Unlock()
@@ -55,10 +74,60 @@ func (h *Handler) commit(ctx context.Context, s *session, r *rendition) error {
 		s.take(p.name, now)
 		c.mu.Unlock()
 
-		if err := h.add(ctx, s, r, p, o, in); err != nil && first == nil {
+		err := h.add(ctx, s, r, p, o, in)
+		rep.note(p.uri, err)
+		if err != nil && first == nil {
 			first = err
 		}
 	}
+}
+
+// commitReport is what the commits one request triggered did with listed
+// segments, for its answer (see commit).
+type commitReport struct {
+	accepted []string
+	rejected []string
+}
+
+// maxReported bounds the names a report lists of each kind.
+const maxReported = 16
+
+func (rep *commitReport) note(uri string, err error) {
+	if rep == nil {
+		return
+	}
+	if err != nil {
+		rep.rejected = append(rep.rejected, uri)
+	} else {
+		rep.accepted = append(rep.accepted, uri)
+	}
+}
+
+// annotate adds the report to the message of a refusal.
+func (rep *commitReport) annotate(err error) error {
+	var se *statusError
+	if err == nil || rep == nil || !errors.As(err, &se) || len(rep.accepted)+len(rep.rejected) == 0 {
+		return err
+	}
+	cp := *se
+	cp.msg += "; " + rep.String()
+	return &cp
+}
+
+// String lists the segments accepted and rejected.
+func (rep *commitReport) String() string {
+	list := func(names []string) string {
+		if len(names) == 0 {
+			return "none"
+		}
+		s := strings.Join(names[:min(len(names), maxReported)], ", ")
+		if len(names) > maxReported {
+			s += fmt.Sprintf(" and %d more", len(names)-maxReported)
+		}
+		return s
+	}
+	return fmt.Sprintf("segments accepted by this request: %s; rejected: %s (each listed segment is taken once: sending the playlist again adds nothing)",
+		list(rep.accepted), list(rep.rejected))
 }
 
 // add demuxes one listed segment and places it on the timeline.

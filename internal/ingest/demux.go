@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"boxcar/internal/live"
@@ -71,7 +72,7 @@ func (h *Handler) demuxTS(s *session, r *rendition, p *listed, data []byte, anch
 			"segment %s of rendition %s is not a usable MPEG-TS segment: %v", p.uri, r.name, err)
 	}
 	if res.ContinuityErrors > 0 {
-		h.log.Warn("ingest: continuity errors in segment; damaged frames dropped", "channel", s.ch.id, "input", int(s.input),
+		h.logLimited(slog.LevelWarn, s.ch.id, "continuity", "ingest: continuity errors in segment; damaged frames dropped", "channel", s.ch.id, "input", int(s.input),
 			"rendition", r.name, "seq", p.seq, "segment", p.uri, "errors", res.ContinuityErrors)
 	}
 	var nv, na int
@@ -94,7 +95,7 @@ func (h *Handler) demuxTS(s *session, r *rendition, p *listed, data []byte, anch
 			// the last one (encoders change configuration at a segment
 			// boundary, so what precedes it is a few frames at most).
 			ch := t.Changes[n-1]
-			h.log.Warn("ingest: codec configuration changed inside a segment; frames before the change dropped",
+			h.logLimited(slog.LevelWarn, s.ch.id, "config_change", "ingest: codec configuration changed inside a segment; frames before the change dropped",
 				"channel", s.ch.id, "input", int(s.input), "rendition", r.name, "seq", p.seq, "track", key, "dropped", ch.Index)
 			info, samples = ch.Info, samples[ch.Index:]
 		}

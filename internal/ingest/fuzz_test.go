@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 )
 
@@ -24,6 +25,16 @@ func FuzzPlaylistCommit(f *testing.F) {
 		pl(1<<62, "seg3.ts"),
 		[]byte("#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",URI=\"aud.m3u8\"\n#EXT-X-STREAM-INF:BANDWIDTH=1,AUDIO=\"a\"\nfz.m3u8\n"),
 		[]byte("#EXTM3U\n#EXTINF:abc,\nseg0.ts\n"),
+		// Hostile shapes (hostile_test.go): one missing segment listed
+		// over and over, more than maxPending new ones at once with a
+		// discontinuity among those dropped, a bad name after good
+		// ones (refused whole), media sequence numbers at the top of
+		// the range.
+		pl(0, slices.Repeat([]string{"missing.ts"}, 2000)...),
+		pl(0, append(append([]string{"seg0.ts", "#EXT-X-DISCONTINUITY"}, slices.Repeat([]string{"missing.ts"}, 300)...), "seg1.ts")...),
+		pl(0, "seg0.ts", "seg1.ts", "../ep2/seg2.ts"),
+		pl(0, "seg0.ts", "seg1.ts", `#EXT-X-MAP:URI="../init.mp4"`, "seg2.ts"),
+		[]byte("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:18446744073709551615\n#EXTINF:1,\nseg0.ts\n#EXTINF:1,\nseg1.ts\n"),
 	}
 	for _, s := range seeds {
 		f.Add(s)

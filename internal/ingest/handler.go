@@ -10,7 +10,6 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -20,7 +19,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -65,6 +63,14 @@ type Handler struct {
 	metrics   *metrics
 	access    *accessLog
 	auth      *authenticator
+	// unknown stands in for the endpoint of requests to unknown channels
+	// and endpoints: they are checked against it (its password is
+	// random, so they fail) and challenged like wrong credentials.
+	unknown configstore.IngestEndpoint
+	budget  *budget
+	limits  bodyLimits
+	chunks  *chunkPool
+	warns   *warnLimiter
 
 	mu    sync.Mutex
 	chans map[string]*channelState
@@ -88,6 +94,21 @@ func New(opts Options) (*Handler, error) {
 	if opts.Config.MaxConnsPerChannel <= 0 {
 		opts.Config.MaxConnsPerChannel = def.MaxConnsPerChannel
 	}
+	if opts.Config.BodyIdleTimeout <= 0 {
+		opts.Config.BodyIdleTimeout = def.BodyIdleTimeout
+	}
+	opts.Config.BodyIdleTimeout = min(opts.Config.BodyIdleTimeout, opts.Config.BodyTimeout)
+	// BodyMinRate 0 is "no minimum rate", so only a negative one is fixed.
+	opts.Config.BodyMinRate = max(opts.Config.BodyMinRate, 0)
+	if opts.Config.BodyMinRateGrace <= 0 {
+		opts.Config.BodyMinRateGrace = def.BodyMinRateGrace
+	}
+	if opts.Config.MaxInflightBytes <= 0 {
+		opts.Config.MaxInflightBytes = def.MaxInflightBytes
+	}
+	if s := opts.Config.MaxInflightChannelShare; s <= 0 || s > 1 {
+		opts.Config.MaxInflightChannelShare = def.MaxInflightChannelShare
+	}
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
@@ -98,15 +119,30 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	var stand [32]byte
+	if _, err := rand.Read(stand[:]); err != nil {
+		return nil, fmt.Errorf("ingest: stand-in credentials: %w", err)
+	}
+	b := newBudget(opts.Config.MaxInflightBytes, opts.Config.MaxInflightChannelShare)
 	h := &Handler{
 		channels:  opts.Channels,
 		timelines: opts.Timelines,
 		cfg:       opts.Config,
 		clock:     opts.Clock,
 		log:       opts.Logger,
-		metrics:   newMetrics(),
+		metrics:   newMetrics(b),
 		auth:      auth,
-		chans:     make(map[string]*channelState),
+		unknown:   configstore.IngestEndpoint{Username: hex.EncodeToString(stand[:16]), Password: hex.EncodeToString(stand[16:])},
+		budget:    b,
+		limits: bodyLimits{
+			total:   opts.Config.BodyTimeout,
+			idle:    opts.Config.BodyIdleTimeout,
+			minRate: opts.Config.BodyMinRate,
+			grace:   opts.Config.BodyMinRateGrace,
+		},
+		chunks: newChunkPool(),
+		warns:  newWarnLimiter(),
+		chans:  make(map[string]*channelState),
 	}
 	if opts.AccessLog != nil {
 		h.access = &accessLog{w: opts.AccessLog}
@@ -121,11 +157,18 @@ func New(opts Options) (*Handler, error) {
 
 // request is one ingest request being served.
 type request struct {
-	id       string
-	t        target
-	channel  *configstore.Channel
-	input    live.Input
+	id      string
+	t       target
+	channel *configstore.Channel
+	input   live.Input
+	// cs is the channel's ingest state once the request is
+	// authenticated.
+	cs       *channelState
 	received int64
+	// reserved is what the request holds of the in-flight budget.
+	reserved int64
+	// bodyRead is set once the body was read to its end.
+	bodyRead bool
 	// bodyDone is when the body was fully read (processing starts).
 	bodyDone time.Time
 }
@@ -134,6 +177,11 @@ type request struct {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := h.clock.Now()
 	req := &request{id: newRequestID()}
+	defer func() {
+		if req.cs != nil {
+			h.budget.release(req.cs, req.reserved)
+		}
+	}()
 	cw := &countingWriter{ResponseWriter: w}
 	cw.Header().Set("X-Request-Id", req.id)
 
@@ -148,10 +196,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hd := cw.Header()
 		hd.Set("Content-Type", "text/plain; charset=utf-8")
 		hd.Set("Cache-Control", "no-store")
+		if c == http.StatusServiceUnavailable && hd.Get("Retry-After") == "" {
+			hd.Set("Retry-After", "1")
+		}
+		// Refused before the body was read (or in the middle of it):
+		// answer at once and close. Without Connection: close net/http
+		// would read up to 256 KiB of the unread body before answering,
+		// and after the handler it drains the body again (to reuse the
+		// connection) with no deadline: a client that withholds its body
+		// would hold the connection and a goroutine for as long as it
+		// likes. The expired read deadline ends that drain at once.
+		unread := !req.bodyRead && r.ContentLength != 0
+		if unread {
+			hd.Set("Connection", "close")
+		}
 		body := msg + "\n"
 		hd.Set("Content-Length", strconv.Itoa(len(body)))
 		cw.WriteHeader(c)
 		io.WriteString(cw, body)
+		if unread {
+			http.NewResponseController(cw).SetReadDeadline(time.Now())
+		}
 	} else {
 		cw.Header().Set("Cache-Control", "no-store")
 		cw.WriteHeader(code)
@@ -181,18 +246,22 @@ func (h *Handler) labelChannel(req *request) string {
 	return req.t.channel
 }
 
+// logError logs a refused request, rate-limited per channel and status
+// (a client decides how often it is refused).
 func (h *Handler) logError(r *http.Request, req *request, code int, err error) {
 	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", code, "request_id", req.id, "err", err}
+	channel := h.labelChannel(req)
 	if req.channel != nil {
 		attrs = append(attrs, "channel", req.t.channel, "input", int(req.input))
 	}
+	kind := "refused:" + strconv.Itoa(code)
 	switch {
 	case code >= 500:
-		h.log.Error("ingest request failed", attrs...)
+		h.logLimited(slog.LevelError, channel, kind, "ingest request failed", attrs...)
 	case code == http.StatusUnauthorized, code == http.StatusNotFound:
-		h.log.Debug("ingest request refused", attrs...)
+		h.logLimited(slog.LevelDebug, channel, kind, "ingest request refused", attrs...)
 	default:
-		h.log.Warn("ingest request refused", attrs...)
+		h.logLimited(slog.LevelWarn, channel, kind, "ingest request refused", attrs...)
 	}
 }
 
@@ -242,30 +311,41 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, req *request) (i
 	}
 	req.t = t
 	ch, err := h.channels.Channel(r.Context(), t.channel)
-	if errors.Is(err, configstore.ErrNotFound) {
-		return 0, fail(http.StatusNotFound, "", err, "channel %q not found", t.channel)
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, configstore.ErrNotFound) {
 		return 0, fail(http.StatusInternalServerError, "", err, "channel lookup failed")
 	}
-	idx := ch.IngestEndpointIndex(t.endpoint)
-	if idx == 0 {
-		return 0, fail(http.StatusNotFound, "", nil, "channel %q has no ingest endpoint %q", t.channel, t.endpoint)
+	// An unknown channel or ingest endpoint is answered exactly like
+	// wrong credentials (checked against a stand-in endpoint, with the
+	// same challenge and message), so nobody can tell which channel ids
+	// exist by asking; the log says which it was.
+	var unknown error
+	idx := 0
+	ep := &h.unknown
+	if err != nil {
+		unknown = err
+	} else if idx = ch.IngestEndpointIndex(t.endpoint); idx == 0 {
+		unknown = fmt.Errorf("channel %q has no ingest endpoint %q", t.channel, t.endpoint)
+	} else {
+		ep = &ch.HLSIngest.IngestEndpoints[idx-1]
 	}
-	ep := ch.HLSIngest.IngestEndpoints[idx-1]
-	switch h.auth.check(r, &ep) {
+	res := h.auth.check(r, ep)
+	if unknown != nil {
+		res = authFailed
+	}
+	switch res {
 	case authOK:
 	case authStale:
 		h.auth.challenge(w.Header(), true)
 		return 0, fail(http.StatusUnauthorized, "", nil, "nonce expired: retry with the new nonce")
 	default:
 		h.auth.challenge(w.Header(), false)
-		return 0, fail(http.StatusUnauthorized, "", nil, "authentication required: use the ingest endpoint's username and password (Digest or Basic)")
+		return 0, fail(http.StatusUnauthorized, "", unknown, "authentication required: use the ingest endpoint's username and password (Digest or Basic)")
 	}
 	req.channel = ch
 	req.input = live.Input(idx)
 
 	cs := h.channel(t.channel)
+	req.cs = cs
 	if !cs.acquire(h.cfg.MaxConnsPerChannel) {
 		w.Header().Set("Retry-After", "1")
 		w.Header().Set("Connection", "close")
@@ -275,6 +355,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, req *request) (i
 	s := cs.session(req.input, t.endpoint, h.clock.Now())
 
 	if r.Method == http.MethodDelete {
+		// No body is expected, but one may come (ffmpeg sends an empty
+		// chunked one): read it under the same deadlines, so the
+		// connection can be reused and nobody holds it open.
+		if _, err := h.readBody(w, r, req, maxDeleteBody); err != nil {
+			return 0, err
+		}
 		req.bodyDone = h.clock.Now()
 		s.delete(t.name)
 		return http.StatusNoContent, nil
@@ -294,46 +380,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, req *request) (i
 		return h.putPlaylist(r.Context(), s, req, body)
 	}
 	return h.putObject(r.Context(), s, req, body)
-}
-
-// readBody reads the whole request body, sized or chunked, bounded by limit
-// bytes and the configured body timeout.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, req *request, limit int64) ([]byte, error) {
-	if r.ContentLength > limit {
-		w.Header().Set("Connection", "close")
-		return nil, fail(http.StatusRequestEntityTooLarge, reasonTooLarge, nil, "body of %d bytes is over the limit of %d bytes for %s", r.ContentLength, limit, req.t.name)
-	}
-	rc := http.NewResponseController(w)
-	// Errors mean the connection cannot take deadlines (a test recorder):
-	// then only the server's own timeouts apply. Connection deadlines are
-	// wall-clock by nature, so not the injected clock.
-	_ = rc.SetReadDeadline(time.Now().Add(h.cfg.BodyTimeout))
-	defer rc.SetReadDeadline(time.Time{})
-
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
-	}
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
-	req.received = n
-	switch {
-	case err != nil && errors.Is(err, os.ErrDeadlineExceeded):
-		w.Header().Set("Connection", "close")
-		return nil, fail(http.StatusRequestTimeout, reasonTimeout, err, "body of %s did not arrive within %s", req.t.name, h.cfg.BodyTimeout)
-	case err != nil:
-		w.Header().Set("Connection", "close")
-		return nil, fail(http.StatusBadRequest, reasonTruncated, err, "body of %s was cut short after %d bytes; upload discarded", req.t.name, n)
-	case n > limit:
-		w.Header().Set("Connection", "close")
-		return nil, fail(http.StatusRequestEntityTooLarge, reasonTooLarge, nil, "body of %s is over the limit of %d bytes", req.t.name, limit)
-	}
-	b := buf.Bytes()
-	if cap(b) > len(b)+len(b)/4+bytes.MinRead {
-		// Held bytes count against the channel's bound: drop the slack a
-		// chunked body's growth left.
-		b = bytes.Clone(b)
-	}
-	return b, nil
 }
 
 // countingWriter counts response body bytes for the access log.

@@ -9,7 +9,9 @@ import (
 const (
 	reasonTruncated    = "truncated"     // client cut the body short
 	reasonTooLarge     = "too_large"     // body over the named limit
-	reasonTimeout      = "timeout"       // body did not arrive in time
+	reasonTimeout      = "timeout"       // body did not arrive in time, or stalled
+	reasonTooSlow      = "too_slow"      // body arrived under the minimum rate
+	reasonBudget       = "budget"        // in-flight body bytes budget full
 	reasonUnsupported  = "unsupported"   // neither MPEG-TS nor fMP4 (nor WebVTT)
 	reasonDemux        = "demux_error"   // listed segment did not parse
 	reasonMissing      = "missing"       // listed segment never arrived
@@ -27,6 +29,7 @@ const (
 // metrics are the ingest Prometheus metrics. Labels are bounded: channel
 // and ingest endpoint ids only of configured channels ("" otherwise).
 type metrics struct {
+	inflight prometheus.GaugeFunc
 	bytes    *prometheus.CounterVec
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -34,8 +37,12 @@ type metrics struct {
 	skipped  *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(b *budget) *metrics {
 	return &metrics{
+		inflight: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "boxcar_ingest_inflight_body_bytes",
+			Help: "Request body bytes held by ingest requests in progress, across channels (bounded by ingest.maxInflightBytes).",
+		}, func() float64 { return float64(b.inUse()) }),
 		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "boxcar_ingress_bytes_total",
 			Help: "Request body bytes received on ingest.",
@@ -61,7 +68,7 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.bytes, m.requests, m.duration, m.segments, m.skipped} {
+	for _, c := range []prometheus.Collector{m.inflight, m.bytes, m.requests, m.duration, m.segments, m.skipped} {
 		if err := r.Register(c); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -55,7 +56,8 @@ func (h *Handler) putObject(ctx context.Context, s *session, req *request, body 
 		s.inits[name] = &initObject{tracks: tracks, arrived: now}
 		waiting := s.waitingFor(name)
 		c.mu.Unlock()
-		return created(existed), h.commitAll(ctx, s, waiting)
+		var rep commitReport
+		return created(existed), rep.annotate(h.commitAll(ctx, s, waiting, &rep))
 	}
 
 	c.mu.Lock()
@@ -70,12 +72,14 @@ func (h *Handler) putObject(ctx context.Context, s *session, req *request, body 
 	evicted := h.evict(c, now)
 	waiting := s.waitingFor(name)
 	c.mu.Unlock()
-	for _, e := range evicted {
-		h.metrics.skipped.WithLabelValues(c.id, reasonEvicted).Inc()
-		h.log.Warn("ingest: held uploads over their bound; dropped the oldest unlisted upload",
-			"channel", c.id, "input", int(e.input), "name", e.name, "held_bytes", maxHeldBytes, "held_objects", maxHeldObjects)
+	if len(evicted) > 0 {
+		h.metrics.skipped.WithLabelValues(c.id, reasonEvicted).Add(float64(len(evicted)))
+		h.logLimited(slog.LevelWarn, c.id, "evicted", "ingest: held uploads over their bound; dropped the oldest unlisted uploads",
+			"channel", c.id, "count", len(evicted), "input", int(evicted[0].input), "name", evicted[0].name,
+			"held_bytes", maxHeldBytes, "held_objects", maxHeldObjects)
 	}
-	return created(existed), h.commitAll(ctx, s, waiting)
+	var rep commitReport
+	return created(existed), rep.annotate(h.commitAll(ctx, s, waiting, &rep))
 }
 
 func created(existed bool) int {
@@ -133,10 +137,10 @@ func (s *session) waitingFor(name string) []*rendition {
 
 // commitAll commits the renditions that waited for an upload. Errors are
 // reported to the request whose upload completed the listing.
-func (h *Handler) commitAll(ctx context.Context, s *session, rs []*rendition) error {
+func (h *Handler) commitAll(ctx context.Context, s *session, rs []*rendition, rep *commitReport) error {
 	var first error
 	for _, r := range rs {
-		if err := h.commit(ctx, s, r); err != nil && first == nil {
+		if err := h.commit(ctx, s, r, rep); err != nil && first == nil {
 			first = err
 		}
 	}
@@ -172,11 +176,14 @@ func (h *Handler) putPlaylist(ctx context.Context, s *session, req *request, bod
 		return 0, fail(http.StatusUnsupportedMediaType, reasonEncrypted, nil,
 			"playlist %s is encrypted (EXT-X-KEY METHOD=%s): push clear media, Boxcar encrypts on output", name, m.keyMethod)
 	}
-	r, err := h.listSegments(req.t, s, name, m, now)
+	var skips skipLog
+	r, err := h.listSegments(req.t, s, name, m, now, &skips)
+	h.flushSkips(c.id, &skips)
 	if err != nil {
 		return 0, err
 	}
-	err = h.commit(ctx, s, r)
+	var rep commitReport
+	err = rep.annotate(h.commit(ctx, s, r, &rep))
 	if m.ended {
 		// The encoder stopped. Its segments listed here carry the end to
 		// the timeline; when none is left to carry it (nothing new was
@@ -192,10 +199,17 @@ func (h *Handler) putPlaylist(ctx context.Context, s *session, req *request, bod
 }
 
 // listSegments records the segments of a media playlist that are new by
-// media sequence number as pending for its rendition, in order.
-func (h *Handler) listSegments(t target, s *session, name string, m *mediaPlaylist, now time.Time) (*rendition, error) {
+// media sequence number as pending for its rendition, in order. Every
+// listed name is checked before anything changes, so a playlist refused
+// for a bad name leaves the rendition as it was. Skipped segments are
+// counted at once and logged through skips.
+func (h *Handler) listSegments(t target, s *session, name string, m *mediaPlaylist, now time.Time, skips *skipLog) (*rendition, error) {
 	c := s.ch
 	rn := renditionName(name)
+	names, err := resolveSegments(t, name, m)
+	if err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r, ok := s.renditions[rn]
@@ -215,80 +229,132 @@ func (h *Handler) listSegments(t target, s *session, name string, m *mediaPlayli
 		return r, nil
 	}
 	first, end := m.mediaSeq, m.mediaSeq+uint64(n)
-	restarted := false
+	// disc marks the first segment taken with a discontinuity it does
+	// not carry itself: the encoder restarted, or segments before it
+	// that had one were dropped.
+	disc := false
 	switch {
 	case !r.started:
 		// The first playlist of a rendition (a new push, or Boxcar
 		// restarted): start at the first segment held, else at the newest
 		// listed one (its upload may still be on the way).
 		r.started = true
-		r.next = first + uint64(s.firstHeld(t, name, m))
+		r.next = first + uint64(s.firstHeld(names))
 	case end <= r.next:
 		// Nothing new: a stale playlist that lost a race with a newer
 		// one, or an encoder that restarted and counts from the start
 		// again, which shows as a fresh upload of its newest segment.
-		if !s.restarted(t, name, m, r) {
+		if !s.restarted(names, r) {
 			return r, nil
 		}
-		h.log.Warn("ingest: media sequence restarted; following the encoder", "channel", c.id, "input", int(s.input),
+		h.logLimited(slog.LevelWarn, c.id, "restart", "ingest: media sequence restarted; following the encoder", "channel", c.id, "input", int(s.input),
 			"rendition", rn, "seq", end-1, "previous_seq", r.next-1)
 		for _, p := range r.pending {
-			h.skipLocked(s, r, p, reasonMissing, "dropped by an encoder restart")
+			h.skipLocked(skips, s, r, p, reasonMissing, "dropped by an encoder restart")
 		}
 		r.pending = nil
-		r.next = first + uint64(s.firstHeld(t, name, m))
+		r.next = first + uint64(s.firstHeld(names))
 		// A restarted encoder's timestamps start over: the timeline must
 		// see a discontinuity, not old media.
-		restarted = true
+		disc = true
 	}
-	for i := range m.segments {
-		seq := first + uint64(i)
-		if seq < r.next {
-			continue
+	from := 0
+	if r.next > first {
+		from = int(min(r.next-first, uint64(n)))
+	}
+	// Past maxPending waiting segments the oldest are dropped: first
+	// those already pending, then the oldest new ones, which are counted
+	// without being built (a playlist may list 100,000).
+	if drop := len(r.pending) + n - from - maxPending; drop > 0 {
+		const why = "too many listed segments waiting"
+		k := min(drop, len(r.pending))
+		for _, p := range r.pending[:k] {
+			h.skipLocked(skips, s, r, p, reasonMissing, why)
 		}
-		p, err := h.listedOf(t, name, m, i, now)
-		if err != nil {
-			return nil, err
+		r.pending = append([]*listed(nil), r.pending[k:]...)
+		if rest := drop - k; rest > 0 {
+			h.metrics.skipped.WithLabelValues(c.id, reasonMissing).Add(float64(rest))
+			h.metrics.segments.WithLabelValues(c.id, "skipped").Add(float64(rest))
+			skips.add(s.input, r.name, reasonMissing, why, rest, first+uint64(from), first+uint64(from+rest-1), m.segments[from].uri)
+			for i := from; i < from+rest; i++ {
+				disc = disc || m.segments[i].disc
+			}
+			from += rest
 		}
-		if restarted {
-			p.disc, restarted = true, false
+	}
+	for i := from; i < n; i++ {
+		p := listedOf(names[i], m, i, now)
+		if disc {
+			p.disc, disc = true, false
 		}
 		r.pending = append(r.pending, p)
 	}
 	if end > r.next {
 		r.next = end
 	}
-	if len(r.pending) > maxPending {
-		drop := len(r.pending) - maxPending
-		for _, p := range r.pending[:drop] {
-			h.skipLocked(s, r, p, reasonMissing, "too many listed segments waiting")
-		}
-		r.pending = r.pending[drop:]
-	}
 	return r, nil
 }
 
-// firstHeld returns the index of the first segment of m whose upload is
-// held, else the last index. Called with mu held.
-func (s *session) firstHeld(t target, name string, m *mediaPlaylist) int {
-	for i, sg := range m.segments {
-		if nm, ok := resolve(t, name, sg.uri); ok {
-			if _, held := s.objects[nm]; held {
-				return i
-			}
-		}
-	}
-	return len(m.segments) - 1
+// segmentNames are the object names a media playlist's segment refers to.
+type segmentNames struct {
+	name     string
+	initName string // EXT-X-MAP, "" for none
 }
 
-// restarted reports whether the newest segment m lists is a fresh upload:
+// resolveSegments resolves every segment and map URI of m, listed in
+// playlist name, to an object name under the ingest endpoint, or refuses
+// the playlist. A URI repeated on consecutive segments (every EXT-X-MAP,
+// or a playlist made to cost) is resolved once.
+func resolveSegments(t target, name string, m *mediaPlaylist) ([]segmentNames, error) {
+	out := make([]segmentNames, len(m.segments))
+	var prevURI, prevMap string
+	for i := range m.segments {
+		sg := &m.segments[i]
+		if i > 0 && sg.uri == prevURI {
+			out[i].name = out[i-1].name
+		} else {
+			nm, ok := resolve(t, name, sg.uri)
+			if !ok {
+				return nil, fail(http.StatusBadRequest, reasonBadPlaylist, nil,
+					"playlist %s lists %q, which is not a plain name under this ingest endpoint", name, sg.uri)
+			}
+			out[i].name, prevURI = nm, sg.uri
+		}
+		switch {
+		case sg.mapURI == "":
+		case i > 0 && sg.mapURI == prevMap:
+			out[i].initName = out[i-1].initName
+		default:
+			in, ok := resolve(t, name, sg.mapURI)
+			if !ok {
+				return nil, fail(http.StatusBadRequest, reasonBadPlaylist, nil,
+					"playlist %s maps init %q, which is not a plain name under this ingest endpoint", name, sg.mapURI)
+			}
+			out[i].initName, prevMap = in, sg.mapURI
+		}
+		if sg.mapURI == "" {
+			prevMap = ""
+		}
+	}
+	return out, nil
+}
+
+// firstHeld returns the index of the first listed segment whose upload
+// is held, else the last index. Called with mu held.
+func (s *session) firstHeld(names []segmentNames) int {
+	for i := range names {
+		if _, held := s.objects[names[i].name]; held {
+			return i
+		}
+	}
+	return len(names) - 1
+}
+
+// restarted reports whether the newest listed segment is a fresh upload:
 // held, and not one the rendition already waits to take. Called with mu
 // held.
-func (s *session) restarted(t target, name string, m *mediaPlaylist, r *rendition) bool {
-	nm, ok := resolve(t, name, m.segments[len(m.segments)-1].uri)
-	if !ok {
-		return false
-	}
+func (s *session) restarted(names []segmentNames, r *rendition) bool {
+	nm := names[len(names)-1].name
 	if _, held := s.objects[nm]; !held {
 		return false
 	}
@@ -300,27 +366,22 @@ func (s *session) restarted(t target, name string, m *mediaPlaylist, r *renditio
 	return true
 }
 
-// skipLocked counts and logs a listed segment that will not reach the
-// timeline. Called with mu held.
-func (h *Handler) skipLocked(s *session, r *rendition, p *listed, reason, why string) {
+// skipLocked counts a listed segment that will not reach the timeline and
+// adds it to the operation's skip log. Called with mu held.
+func (h *Handler) skipLocked(skips *skipLog, s *session, r *rendition, p *listed, reason, why string) {
 	h.metrics.skipped.WithLabelValues(s.ch.id, reason).Inc()
 	h.metrics.segments.WithLabelValues(s.ch.id, "skipped").Inc()
-	h.log.Warn("ingest: segment skipped: "+why, "channel", s.ch.id, "input", int(s.input),
-		"rendition", r.name, "seq", p.seq, "segment", p.uri, "reason", reason)
+	skips.add(s.input, r.name, reason, why, 1, p.seq, p.seq, p.uri)
 }
 
 // listedOf builds the pending entry of segment i of m.
-func (h *Handler) listedOf(t target, name string, m *mediaPlaylist, i int, now time.Time) (*listed, error) {
+func listedOf(nm segmentNames, m *mediaPlaylist, i int, now time.Time) *listed {
 	sg := &m.segments[i]
-	nm, ok := resolve(t, name, sg.uri)
-	if !ok {
-		return nil, fail(http.StatusBadRequest, reasonBadPlaylist, nil,
-			"playlist %s lists %q, which is not a plain name under this ingest endpoint", name, sg.uri)
-	}
 	p := &listed{
 		seq:      m.mediaSeq + uint64(i),
-		name:     nm,
+		name:     nm.name,
 		uri:      sg.uri,
+		initName: nm.initName,
 		duration: sg.duration,
 		target:   m.target,
 		pdt:      sg.pdt,
@@ -328,18 +389,10 @@ func (h *Handler) listedOf(t target, name string, m *mediaPlaylist, i int, now t
 		ended:    m.ended,
 		cues:     sg.cues,
 	}
-	if sg.mapURI != "" {
-		in, ok := resolve(t, name, sg.mapURI)
-		if !ok {
-			return nil, fail(http.StatusBadRequest, reasonBadPlaylist, nil,
-				"playlist %s maps init %q, which is not a plain name under this ingest endpoint", name, sg.mapURI)
-		}
-		p.initName = in
-	}
 	wait := time.Duration(missingTargets) * m.target
 	if wait < minMissingWait {
 		wait = minMissingWait
 	}
 	p.deadline = now.Add(wait)
-	return p, nil
+	return p
 }

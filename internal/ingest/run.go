@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"log/slog"
 	"time"
 )
 
@@ -35,6 +36,7 @@ func (h *Handler) Tick(ctx context.Context) {
 	for _, c := range chans {
 		h.tickChannel(ctx, c)
 	}
+	h.flushSuppressed()
 }
 
 func (h *Handler) tickChannel(ctx context.Context, c *channelState) {
@@ -44,6 +46,10 @@ func (h *Handler) tickChannel(ctx context.Context, c *channelState) {
 		r *rendition
 	}
 	var overdue []due
+	// Expired uploads are logged as one line per tick: their number
+	// and the first one.
+	var expired int
+	var sample []any
 	c.mu.Lock()
 	for in, s := range c.sessions {
 		ttl := heldTTL
@@ -61,8 +67,9 @@ func (h *Handler) tickChannel(ctx context.Context, c *channelState) {
 			}
 			s.take(name, now)
 			h.metrics.skipped.WithLabelValues(c.id, reasonExpired).Inc()
-			h.log.Warn("ingest: upload never listed by a media playlist; dropped", "channel", c.id, "input", int(in),
-				"name", name, "age", now.Sub(o.arrived).Round(time.Millisecond))
+			if expired++; sample == nil {
+				sample = []any{"input", int(in), "name", name, "age", now.Sub(o.arrived).Round(time.Millisecond)}
+			}
 		}
 		for name, at := range s.known {
 			if now.Sub(at) > knownTTL {
@@ -74,14 +81,18 @@ func (h *Handler) tickChannel(ctx context.Context, c *channelState) {
 		}
 	}
 	c.mu.Unlock()
+	if expired > 0 {
+		h.logLimited(slog.LevelWarn, c.id, "expired", "ingest: uploads never listed by a media playlist; dropped",
+			append([]any{"channel", c.id, "count", expired}, sample...)...)
+	}
 	for _, d := range overdue {
-		if err := h.commit(ctx, d.s, d.r); err != nil {
+		if err := h.commit(ctx, d.s, d.r, nil); err != nil {
 			code, _, _ := statusOf(err)
 			attrs := []any{"channel", c.id, "input", int(d.s.input), "rendition", d.r.name, "err", err}
 			if code >= 500 {
-				h.log.Error("ingest: commit failed", attrs...)
+				h.logLimited(slog.LevelError, c.id, "commit_failed", "ingest: commit failed", attrs...)
 			} else {
-				h.log.Warn("ingest: segment rejected", attrs...)
+				h.logLimited(slog.LevelWarn, c.id, "rejected", "ingest: segment rejected", attrs...)
 			}
 		}
 	}

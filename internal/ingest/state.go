@@ -58,6 +58,10 @@ type channelState struct {
 	sessions map[live.Input]*session
 	held     int64 // bytes held across sessions
 	nheld    int
+
+	// budgeted is what the channel's requests hold of the in-flight
+	// budget; guarded by the budget's mutex, not mu.
+	budgeted int64
 }
 
 // session is what one input (ingest endpoint) of a channel pushed.

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,7 +43,19 @@ type Options struct {
 	// TickInterval is how often slot deadlines and failover are checked.
 	// Default 100 ms.
 	TickInterval time.Duration
+	// OrphanMargin is how long media found unlisted at startup waits
+	// before a sweep removes it (see Manager.sweepOrphans). Default
+	// DefaultOrphanMargin.
+	OrphanMargin time.Duration
 }
+
+// DefaultOrphanMargin is the default Options.OrphanMargin: far longer
+// than any write takes.
+const DefaultOrphanMargin = 2 * time.Minute
+
+// maxOrphanDeletes bounds the unlisted objects one sweep removes per
+// channel, which bounds how long it holds the channel's lock.
+const maxOrphanDeletes = 256
 
 // DefaultRetention is kept for channels when Options.Retention is nil.
 const DefaultRetention = 10 * time.Minute
@@ -58,9 +71,17 @@ type Manager struct {
 	retention      func(string) time.Duration
 	sweepEvery     time.Duration
 	tickEvery      time.Duration
+	orphanMargin   time.Duration
+	orphansRemoved prometheus.Counter
 
 	mu       sync.Mutex
 	channels map[string]*Timeline
+
+	// orphans are media objects no timeline listed at startup, by key,
+	// with the time they were found. orphanMu is taken last: nothing
+	// else is locked while it is held.
+	orphanMu sync.Mutex
+	orphans  map[string]time.Time
 }
 
 // Open opens the timeline index under opts.DataDir and restores every
@@ -82,6 +103,9 @@ func Open(ctx context.Context, opts Options) (*Manager, error) {
 	if opts.TickInterval <= 0 {
 		opts.TickInterval = 100 * time.Millisecond
 	}
+	if opts.OrphanMargin <= 0 {
+		opts.OrphanMargin = DefaultOrphanMargin
+	}
 	if opts.Retention == nil {
 		opts.Retention = func(string) time.Duration { return DefaultRetention }
 	}
@@ -98,11 +122,21 @@ func Open(ctx context.Context, opts Options) (*Manager, error) {
 		retention:      opts.Retention,
 		sweepEvery:     opts.SweepInterval,
 		tickEvery:      opts.TickInterval,
-		channels:       make(map[string]*Timeline),
+		orphanMargin:   opts.OrphanMargin,
+		orphansRemoved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "boxcar_timeline_orphans_removed_total",
+			Help: "Media objects no timeline listed (left by a crash between writing and indexing) removed from the store.",
+		}),
+		channels: make(map[string]*Timeline),
+		orphans:  make(map[string]time.Time),
 	}
 	m.metrics = newMetrics(m)
 	if opts.Registry != nil {
 		if err := m.metrics.register(opts.Registry); err != nil {
+			ix.close()
+			return nil, err
+		}
+		if err := opts.Registry.Register(m.orphansRemoved); err != nil {
 			ix.close()
 			return nil, err
 		}
@@ -111,7 +145,187 @@ func Open(ctx context.Context, opts Options) (*Manager, error) {
 		ix.close()
 		return nil, err
 	}
+	m.findOrphans(ctx)
 	return m, nil
+}
+
+// findOrphans notes the media objects that nothing restored lists: the
+// fragments and inits a crash left between writing them and committing
+// the index (bytes first, index second), including those of a channel
+// whose first segment never reached the index. Sweep removes them once
+// they stayed unlisted for the margin. Nothing is written yet while Open
+// runs, so what is unlisted now is left over, not in flight; the margin
+// and the check again at removal are for the keys a resumed channel
+// writes again (sequence numbers past the index are reused).
+func (m *Manager) findOrphans(ctx context.Context) {
+	keys, err := m.store.List(ctx, "media/")
+	if err != nil {
+		m.log.Error("timeline: list media for unlisted objects", "err", err)
+		return
+	}
+	now := m.clock.Now()
+	refs := make(map[string]func(string) bool)
+	perChannel := make(map[string]int)
+	for _, key := range keys {
+		id, ok := mediaChannel(key)
+		if !ok {
+			continue
+		}
+		listed, seen := refs[id]
+		if !seen {
+			listed = func(string) bool { return false }
+			if t, ok := m.Lookup(id); ok {
+				t.mu.Lock()
+				listed = t.refersTo()
+				t.mu.Unlock()
+			}
+			refs[id] = listed
+		}
+		if listed(key) {
+			continue
+		}
+		m.orphanMu.Lock()
+		m.orphans[key] = now
+		m.orphanMu.Unlock()
+		perChannel[id]++
+	}
+	for id, n := range perChannel {
+		m.log.Warn("timeline: media objects no index lists, left by a crash; removing them after the margin",
+			"channel", id, "objects", n, "margin", m.orphanMargin)
+	}
+}
+
+// mediaChannel returns the channel id of a media key, media/<id>/....
+func mediaChannel(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, "media/")
+	if !ok {
+		return "", false
+	}
+	id, _, ok := strings.Cut(rest, "/")
+	return id, ok && id != ""
+}
+
+// refersTo returns a func reporting whether the timeline refers to a
+// media key, or may be writing it: its tracks' inits, the fragments of
+// its window and of its pending slots, the fragments pending slots are
+// being written, and every fragment of the newest published segment
+// (a rendition that rejoins amends it, see amendEdge). The func is valid
+// while mu stays held. Called with mu held.
+func (t *Timeline) refersTo() func(string) bool {
+	keys := make(map[string]bool)
+	for _, tr := range t.tracks {
+		for _, in := range tr.Inits {
+			keys[in.StoreKey] = true
+		}
+	}
+	for i := range t.segs {
+		for _, f := range t.segs[i].Frags {
+			keys[f.StoreKey] = true
+		}
+	}
+	for _, s := range t.pending {
+		for _, f := range s.frags {
+			keys[f.StoreKey] = true
+		}
+		for track := range s.inflight {
+			keys[fmt.Sprintf("media/%s/%d/%d.m4s", t.id, track, s.seq)] = true
+		}
+	}
+	edge := ""
+	if n := len(t.segs); n > 0 {
+		edge = fmt.Sprintf("/%d.m4s", t.segs[n-1].Seq)
+	}
+	prefix := "media/" + t.id + "/"
+	return func(key string) bool {
+		if keys[key] {
+			return true
+		}
+		return edge != "" && strings.HasPrefix(key, prefix) && strings.HasSuffix(key, edge)
+	}
+}
+
+// sweepOrphans removes the objects findOrphans noted once they stayed
+// unlisted for the margin. Each is checked again, and deleted, under the
+// lock that writers of its channel take to reserve a key: the timeline's
+// mu, or the manager's mu for a channel without a timeline (one must be
+// created before anything is written). An object the timeline refers to
+// by now (a resumed channel wrote the same key) is kept and forgotten.
+func (m *Manager) sweepOrphans(ctx context.Context) error {
+	now := m.clock.Now()
+	byChannel := make(map[string][]string)
+	m.orphanMu.Lock()
+	for key, found := range m.orphans {
+		if now.Sub(found) < m.orphanMargin {
+			continue
+		}
+		id, _ := mediaChannel(key)
+		if len(byChannel[id]) < maxOrphanDeletes {
+			byChannel[id] = append(byChannel[id], key)
+		}
+	}
+	m.orphanMu.Unlock()
+	var errs []error
+	for id, keys := range byChannel {
+		sort.Strings(keys)
+		removed, kept, err := m.removeOrphans(ctx, id, keys)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if removed > 0 {
+			m.orphansRemoved.Add(float64(removed))
+			m.log.Info("timeline: removed media objects no index lists", "channel", id, "objects", removed, "kept_relisted", kept)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeOrphans deletes the keys of one channel that it still does not
+// list, and forgets every key it handled.
+func (m *Manager) removeOrphans(ctx context.Context, id string, keys []string) (removed, kept int, err error) {
+	m.mu.Lock()
+	t, ok := m.channels[id]
+	if ok {
+		m.mu.Unlock()
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.deleted {
+			// DeleteChannel removes the whole prefix.
+			m.forgetOrphans(keys)
+			return 0, 0, nil
+		}
+	} else {
+		defer m.mu.Unlock()
+	}
+	listed := func(string) bool { return false }
+	if ok {
+		listed = t.refersTo()
+	}
+	var errs []error
+	done := keys[:0:0]
+	for _, key := range keys {
+		if listed(key) {
+			kept++
+			done = append(done, key)
+			continue
+		}
+		if err := m.store.Delete(ctx, key); err != nil {
+			m.metrics.failed(id, "delete")
+			errs = append(errs, fmt.Errorf("live: channel %q: delete unlisted %s: %w", id, key, err))
+			continue
+		}
+		removed++
+		done = append(done, key)
+	}
+	m.forgetOrphans(done)
+	return removed, kept, errors.Join(errs...)
+}
+
+func (m *Manager) forgetOrphans(keys []string) {
+	m.orphanMu.Lock()
+	for _, k := range keys {
+		delete(m.orphans, k)
+	}
+	m.orphanMu.Unlock()
 }
 
 // restore rebuilds the timelines from the index.
@@ -286,13 +500,17 @@ func (m *Manager) Tick(ctx context.Context, now time.Time) {
 	}
 }
 
-// Sweep enforces retention on every channel once.
+// Sweep enforces retention on every channel once and removes the media
+// left unlisted by a crash once its margin passed.
 func (m *Manager) Sweep(ctx context.Context) error {
 	var errs []error
 	for _, t := range m.timelines() {
 		if err := t.trim(ctx, m.retention(t.id)); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := m.sweepOrphans(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
