@@ -44,6 +44,11 @@ type Config struct {
 	Egress  EgressConfig  `yaml:"egress"`
 	Storage StorageConfig `yaml:"storage"`
 
+	// HTTP bounds what clients of the listener may hold: connections,
+	// request bodies, slow reads. Metrics protects /metrics.
+	HTTP    HTTPConfig    `yaml:"http"`
+	Metrics MetricsConfig `yaml:"metrics"`
+
 	// ShutdownTimeout bounds how long in-flight requests may take to
 	// finish on SIGINT/SIGTERM.
 	ShutdownTimeout time.Duration `yaml:"shutdownTimeout" env:"BOXCAR_SHUTDOWN_TIMEOUT"`
@@ -159,6 +164,39 @@ type StorageConfig struct {
 	SweepInterval time.Duration `yaml:"sweepInterval" env:"BOXCAR_STORAGE_SWEEP_INTERVAL"`
 }
 
+// HTTPConfig bounds what clients of the listener may hold, with or
+// without credentials, so that none can exhaust connections or file
+// descriptors (docs/configuration.md, "Connections and slow clients").
+type HTTPConfig struct {
+	// MaxConns caps open connections; more are answered 503 and closed
+	// at once. It is lowered at start to fit the file descriptor limit
+	// (ulimit -n), leaving a quarter of it for files.
+	MaxConns int `yaml:"maxConns" env:"BOXCAR_HTTP_MAX_CONNS"`
+	// MaxConnsPerIP caps open connections from one client address (one
+	// /64 for IPv6); 0 turns it off. A CDN opens many connections from
+	// few addresses; behind a load balancer or proxy that does not pass
+	// the client's address through, every connection comes from the
+	// proxy: set 0 there.
+	MaxConnsPerIP int `yaml:"maxConnsPerIP" env:"BOXCAR_HTTP_MAX_CONNS_PER_IP"`
+	// BodyTimeout bounds how long a request body may take to arrive on
+	// every route but ingest (which has ingest.bodyTimeout).
+	BodyTimeout time.Duration `yaml:"bodyTimeout" env:"BOXCAR_HTTP_BODY_TIMEOUT"`
+	// WriteTimeout bounds how long a playback client may take to accept
+	// each 64 KiB of a response; a client that stalls longer is
+	// disconnected.
+	WriteTimeout time.Duration `yaml:"writeTimeout" env:"BOXCAR_HTTP_WRITE_TIMEOUT"`
+}
+
+// MetricsConfig protects /metrics, which lists channel and endpoint ids.
+// With neither a token nor credentials set, /metrics is open.
+type MetricsConfig struct {
+	// BearerToken is accepted as "Authorization: Bearer <token>".
+	BearerToken string `yaml:"bearerToken" env:"BOXCAR_METRICS_BEARER_TOKEN"`
+	// Username and Password are accepted as Basic credentials.
+	Username string `yaml:"username" env:"BOXCAR_METRICS_USERNAME"`
+	Password string `yaml:"password" env:"BOXCAR_METRICS_PASSWORD"`
+}
+
 // Default returns the configuration with every default filled in.
 func Default() Config {
 	return Config{
@@ -186,6 +224,18 @@ func Default() Config {
 			MaxInflightChannelShare: 0.5,
 		},
 		Egress: EgressConfig{CacheBytes: 256 << 20},
+		HTTP: HTTPConfig{
+			// Generous for a CDN in front: its edges and shields reuse
+			// many connections from few addresses.
+			MaxConns:      10000,
+			MaxConnsPerIP: 1000,
+			// An API body is at most 1 MiB; any live client sends it
+			// in well under a second.
+			BodyTimeout: 30 * time.Second,
+			// 64 KiB per 15 s is 35 kbit/s: a player that reads slower
+			// cannot play any rendition.
+			WriteTimeout: 15 * time.Second,
+		},
 		Storage: StorageConfig{
 			MemoryBytes:      256 << 20,
 			RetentionMargin:  2 * time.Minute,
@@ -449,6 +499,26 @@ func (c *Config) Validate() error {
 	}
 	if c.Storage.SweepInterval < time.Second {
 		bad("storage.sweepInterval %s: want at least 1s", c.Storage.SweepInterval)
+	}
+	if c.HTTP.MaxConns < 1 {
+		bad("http.maxConns %d: want at least 1 (default 10000)", c.HTTP.MaxConns)
+	}
+	if c.HTTP.MaxConnsPerIP < 0 {
+		bad("http.maxConnsPerIP %d: want 0 (no per-address cap) or more", c.HTTP.MaxConnsPerIP)
+	}
+	if c.HTTP.BodyTimeout < time.Second {
+		bad("http.bodyTimeout %s: want at least 1s", c.HTTP.BodyTimeout)
+	}
+	if c.HTTP.WriteTimeout < time.Second {
+		bad("http.writeTimeout %s: want at least 1s", c.HTTP.WriteTimeout)
+	}
+	if t := c.Metrics.BearerToken; t != "" && len(t) < 16 {
+		bad("metrics.bearerToken: want at least 16 characters (e.g. the output of: openssl rand -hex 32)")
+	}
+	if (c.Metrics.Username == "") != (c.Metrics.Password == "") {
+		bad("metrics: set both username and password, or neither")
+	} else if p := c.Metrics.Password; p != "" && len(p) < 8 {
+		bad("metrics.password: want at least 8 characters")
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdownTimeout %s: want a positive duration", c.ShutdownTimeout)

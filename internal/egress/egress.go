@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -67,6 +68,11 @@ type Options struct {
 	Logger    *slog.Logger
 	// Registry receives the egress metrics; nil for none.
 	Registry prometheus.Registerer
+	// WriteWait bounds how long a client may take to accept each
+	// writeChunk bytes of a response (and the response header); a client
+	// that stalls longer is disconnected (config http.writeTimeout). 0
+	// sets no deadline.
+	WriteWait time.Duration
 	// AccessLog receives one JSON line per request (MediaPackage's egress
 	// access-log fields); nil for none. While Run runs, lines are
 	// buffered and written at least once a second; otherwise each line
@@ -85,6 +91,7 @@ type Handler struct {
 	hls, dash  packager.Packager
 	cdnSecrets map[string]config.CDNSecret
 	publicURL  string
+	writeTO    time.Duration // Options.WriteWait
 	clock      clock.Clock
 	log        *slog.Logger
 	access     *accessLog
@@ -128,6 +135,7 @@ func New(opts Options) (*Handler, error) {
 		dash:       opts.DASH,
 		cdnSecrets: secrets,
 		publicURL:  strings.TrimRight(opts.PublicURL, "/"),
+		writeTO:    opts.WriteWait,
 		clock:      opts.Clock,
 		log:        opts.Logger,
 		access:     newAccessLog(opts.AccessLog),
@@ -172,23 +180,85 @@ func (h *Handler) Run(ctx context.Context) error {
 
 // reqState is what one request learned, for metrics and the access log.
 type reqState struct {
-	id    string
-	start time.Time
-	ttfb  time.Duration // to the response header
-	code  int
-	sent  int64
-	ep    *endpoint
+	id      string
+	start   time.Time
+	ttfb    time.Duration // to the response header
+	code    int
+	sent    int64
+	ep      *endpoint
+	writeTO time.Duration // Handler.writeTO
+	armed   time.Time     // when the write deadline was last set
 }
 
+// writeHeader sends the response header, under a fresh write deadline:
+// every response is written under one.
 func (rs *reqState) writeHeader(w http.ResponseWriter, code int) {
 	rs.code = code
-	rs.ttfb = time.Since(rs.start)
+	now := time.Now()
+	rs.ttfb = now.Sub(rs.start)
+	rs.armWrite(w, now)
 	w.WriteHeader(code)
+}
+
+// armWrite gives the client writeTO from now to accept what is written
+// next.
+func (rs *reqState) armWrite(w http.ResponseWriter, now time.Time) {
+	if rs.writeTO <= 0 {
+		return
+	}
+	rs.armed = now
+	// An error means the writer takes no deadlines (a test recorder).
+	if d, ok := w.(writeDeadliner); ok {
+		_ = d.SetWriteDeadline(now.Add(rs.writeTO))
+	} else {
+		_ = http.NewResponseController(w).SetWriteDeadline(now.Add(rs.writeTO))
+	}
+}
+
+// writeDeadliner is net/http's ResponseWriter, asked directly on the hot
+// path; wrapped writers go through http.ResponseController.
+type writeDeadliner interface {
+	SetWriteDeadline(time.Time) error
+}
+
+// writeChunk is how much of a body is written under one write deadline:
+// with the default http.writeTimeout of 15 s a client must accept 64 KiB
+// every 15 s (35 kbit/s) to keep its connection, far below any rendition
+// a player could play.
+const writeChunk = 64 << 10
+
+// writeBody writes body in chunks of writeChunk bytes and returns the
+// bytes written. Each chunk starts with at least 15/16 of the write wait
+// ahead of it: the deadline is moved on before a chunk once a sixteenth
+// of the wait has passed since it was set (setting one costs a few
+// hundred nanoseconds; a fast client takes a whole segment well within a
+// sixteenth). A client that stalls past the deadline is cut: the write
+// fails and net/http closes the connection.
+func (h *Handler) writeBody(w http.ResponseWriter, body []byte, rs *reqState) int64 {
+	var sent int64
+	for len(body) > 0 {
+		if sent > 0 && rs.writeTO > 0 {
+			if now := time.Now(); now.Sub(rs.armed) >= rs.writeTO/16 {
+				rs.armWrite(w, now)
+			}
+		}
+		chunk := body[:min(len(body), writeChunk)]
+		n, err := w.Write(chunk)
+		sent += int64(n)
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				h.metrics.writeTimeouts.Inc()
+			}
+			break
+		}
+		body = body[len(chunk):]
+	}
+	return sent
 }
 
 // ServeHTTP serves GET, HEAD and OPTIONS (CORS preflight) under Prefix.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rs := reqState{start: time.Now(), id: h.newRequestID()}
+	rs := reqState{start: time.Now(), id: h.newRequestID(), writeTO: h.writeTO}
 	hdr := w.Header()
 	hdr[hRequestID] = []string{rs.id}
 	hdr[hAllowOrigin] = vStar

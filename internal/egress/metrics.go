@@ -17,7 +17,9 @@ type metrics struct {
 	cacheMiss prometheus.Counter
 	evictions prometheus.Counter
 	cacheReqs *prometheus.CounterVec
-	collect   []prometheus.Collector
+	// writeTimeouts counts responses cut for a stalled client.
+	writeTimeouts prometheus.Counter
+	collect       []prometheus.Collector
 }
 
 // codeClasses are the code_class label values, indexed by codeClass.
@@ -63,11 +65,15 @@ func newMetrics(c *cache) *metrics {
 			Name: "boxcar_egress_cache_requests_total",
 			Help: "Output cache lookups of playback requests: hit, or miss (packaged, or joined a packaging in flight).",
 		}, []string{"result"}),
+		writeTimeouts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "boxcar_egress_write_timeouts_total",
+			Help: "Playback responses cut because the client did not accept the next 64 KiB within http.writeTimeout.",
+		}),
 	}
 	m.cacheHit = m.cacheReqs.WithLabelValues("hit")
 	m.cacheMiss = m.cacheReqs.WithLabelValues("miss")
 	c.onEvict = m.evictions.Inc
-	m.collect = []prometheus.Collector{m.bytes, m.requests, m.duration, m.packaging, m.evictions, m.cacheReqs,
+	m.collect = []prometheus.Collector{m.bytes, m.requests, m.duration, m.packaging, m.evictions, m.cacheReqs, m.writeTimeouts,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "boxcar_egress_cache_bytes",
 			Help: "Bytes held by the egress output cache (bodies, compressed forms and bookkeeping).",

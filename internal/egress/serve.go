@@ -119,8 +119,7 @@ func (h *Handler) writeObject(w http.ResponseWriter, r *http.Request, o *object,
 	hdr[hContentLength] = vLen
 	rs.writeHeader(w, status)
 	if r.Method != http.MethodHead {
-		n, _ := w.Write(body)
-		rs.sent = int64(n)
+		rs.sent = h.writeBody(w, body, rs)
 	}
 }
 

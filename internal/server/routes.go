@@ -75,6 +75,7 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 		Logger:    s.log,
 		Registry:  s.registry,
 		AccessLog: c.access,
+		WriteWait: s.cfg.HTTP.WriteTimeout,
 	})
 	if err != nil {
 		return err
@@ -82,7 +83,7 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 	s.runners = append(s.runners, out.Run)
 	s.egress = out
 
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}))
+	mux.Handle("GET /metrics", protectMetrics(s.cfg.Metrics, promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}), s.metrics))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))

@@ -8,13 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
-	"time"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -37,6 +38,9 @@ type Options struct {
 	// own (the demo's page and status). It must not register a pattern
 	// Boxcar already serves.
 	Routes func(mux *http.ServeMux)
+	// Listener, when set, is served instead of a listener on
+	// cfg.Listen (tests inject accept failures with it). Run closes it.
+	Listener net.Listener
 }
 
 // Server is a running Boxcar process.
@@ -52,6 +56,7 @@ type Server struct {
 	ready    chan struct{}
 	ingest   http.Handler
 	egress   http.Handler
+	metrics  *metrics // the listener's
 }
 
 // New builds every component and opens the listener. The caller must call
@@ -72,12 +77,25 @@ func New(cfg config.Config, opts Options) (_ *Server, err error) {
 	s.log = newLogger(cfg.Log, opts.LogOutput)
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("server: listen on %s: %w", cfg.Listen, err)
+	ln := opts.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			return nil, fmt.Errorf("server: listen on %s: %w", cfg.Listen, err)
+		}
 	}
-	s.closers = append(s.closers, func() error { ln.Close(); return nil })
-	s.listener = ln
+	s.metrics = newMetrics()
+	fds := fdLimit()
+	maxConns, lowered := connCap(cfg.HTTP.MaxConns, fds)
+	if lowered {
+		s.log.Warn("http.maxConns lowered to leave file descriptors for files; raise the limit (ulimit -n, systemd LimitNOFILE=) to allow more connections",
+			"configured", cfg.HTTP.MaxConns, "max_conns", maxConns, "fd_limit", fds)
+	}
+	limited := newLimitListener(ln, maxConns, cfg.HTTP.MaxConnsPerIP, s.log, s.metrics)
+	s.closers = append(s.closers, func() error { limited.Close(); return nil })
+	s.listener = limited
+	if err := s.metrics.register(s.registry, limited); err != nil {
+		return nil, fmt.Errorf("server: register metrics: %w", err)
+	}
 	s.cfg.PublicURL = resolvePublicURL(cfg.PublicURL, ln.Addr())
 
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
@@ -127,10 +145,11 @@ func New(cfg config.Config, opts Options) (_ *Server, err error) {
 		opts.Routes(mux)
 	}
 	s.http = &http.Server{
-		Handler:           s.dispatch(mux),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		Handler:           guardBodies(s.dispatch(mux), cfg.HTTP.BodyTimeout, s.metrics),
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          log.New(httpErrorLog{s.log}, "", 0),
 	}
 	return s, nil
 }
@@ -227,6 +246,23 @@ func openAccessLog(name string) (*os.File, error) {
 		return nil, fmt.Errorf("server: open access log: %w", err)
 	}
 	return f, nil
+}
+
+// httpErrorLog receives net/http's own log lines. Most are about clients
+// (a malformed request, a TLS handshake cut short) and stay at DEBUG; a
+// failed accept or a handler's panic is a server problem and goes to
+// ERROR. Accepts failing for lack of file descriptors never get here:
+// limitListener logs and retries them.
+type httpErrorLog struct{ log *slog.Logger }
+
+func (e httpErrorLog) Write(p []byte) (int, error) {
+	msg := strings.TrimRight(string(p), "\n")
+	level := slog.LevelDebug
+	if strings.HasPrefix(msg, "http: Accept error") || strings.HasPrefix(msg, "http: panic serving") {
+		level = slog.LevelError
+	}
+	e.log.Log(context.Background(), level, msg)
+	return len(p), nil
 }
 
 func newLogger(c config.LogConfig, w io.Writer) *slog.Logger {
