@@ -6,6 +6,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,6 +44,7 @@ type Config struct {
 	Ingest  IngestConfig  `yaml:"ingest"`
 	Egress  EgressConfig  `yaml:"egress"`
 	Storage StorageConfig `yaml:"storage"`
+	Secrets SecretsConfig `yaml:"secrets"`
 
 	// HTTP bounds what clients of the listener may hold: connections,
 	// request bodies, slow reads. Metrics protects /metrics.
@@ -149,6 +151,14 @@ type EgressConfig struct {
 type CDNSecret struct {
 	Current  string `yaml:"current"`
 	Previous string `yaml:"previous"`
+}
+
+// SecretsConfig configures the Secrets Manager API's storage.
+type SecretsConfig struct {
+	// EncryptionKey is the AES-256 key (base64 of 32 bytes) that encrypts
+	// secret values at rest. Empty: a key is generated on first start into
+	// <dataDir>/secrets.key (mode 0600) and read from there afterwards.
+	EncryptionKey string `yaml:"encryptionKey" env:"BOXCAR_SECRETS_KEY"`
 }
 
 // StorageConfig configures media storage.
@@ -492,6 +502,11 @@ func (c *Config) Validate() error {
 	for arn, s := range c.Egress.CDNSecrets {
 		if len(s.Current) < 8 || len(s.Current) > 128 {
 			bad("egress.cdnSecrets[%q].current: want 8 to 128 characters", arn)
+		}
+	}
+	if k := c.Secrets.EncryptionKey; k != "" {
+		if b, err := base64.StdEncoding.DecodeString(k); err != nil || len(b) != 32 {
+			bad("secrets.encryptionKey: want the base64 of 32 random bytes (e.g. the output of: openssl rand -base64 32), or leave it empty to use <dataDir>/secrets.key")
 		}
 	}
 	if c.Storage.MemoryBytes < 1<<20 {

@@ -81,6 +81,7 @@ func TestValidateMessages(t *testing.T) {
 			c.Auth.InsecureNoAuth = true
 			c.Egress.CDNSecrets = map[string]CDNSecret{"arn": {Current: "short"}}
 		}, "8 to 128"},
+		{"secrets key", func(c *Config) { c.Auth.InsecureNoAuth = true; c.Secrets.EncryptionKey = "c2hvcnQ=" }, "secrets.encryptionKey"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

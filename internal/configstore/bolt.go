@@ -51,7 +51,7 @@ func OpenBolt(path string) (*Bolt, error) {
 		return nil, fmt.Errorf("configstore: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketChannels, bucketEndpoints, bucketByChannel, bucketHarvestJobs, bucketMeta} {
+		for _, name := range [][]byte{bucketChannels, bucketEndpoints, bucketByChannel, bucketHarvestJobs, bucketSecrets, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -180,6 +180,8 @@ func idOf(v any) string {
 		return x.ID
 	case *HarvestJob:
 		return x.ID
+	case *Secret:
+		return x.Name
 	}
 	return ""
 }

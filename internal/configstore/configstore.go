@@ -1,5 +1,6 @@
 // Package configstore keeps Boxcar's resources — channels (with their ingest
-// credentials), origin endpoints, harvest jobs and their tags — durably under
+// credentials), origin endpoints, harvest jobs and their tags, and the
+// secrets of the Secrets Manager API (values sealed) — durably under
 // the data directory. The Store interface is narrow on purpose: the embedded
 // bbolt implementation is the default, and a shared database can implement
 // the same interface for multi-node deployments.
@@ -62,6 +63,15 @@ type Store interface {
 	HarvestJob(ctx context.Context, id string) (*HarvestJob, error)
 	UpdateHarvestJob(ctx context.Context, id string, fn func(*HarvestJob) error) (*HarvestJob, error)
 	ListHarvestJobs(ctx context.Context, f HarvestJobFilter, p Page) ([]*HarvestJob, string, error)
+
+	// Secrets of the Secrets Manager API, keyed by name; their values
+	// arrive sealed. CreateSecret returns ErrExists if the name is taken.
+	CreateSecret(ctx context.Context, s *Secret) error
+	Secret(ctx context.Context, name string) (*Secret, error)
+	UpdateSecret(ctx context.Context, name string, fn func(*Secret) error) (*Secret, error)
+	DeleteSecret(ctx context.Context, name string) error
+	// ListSecrets lists secrets in name order.
+	ListSecrets(ctx context.Context, p Page) ([]*Secret, string, error)
 
 	// Version increases with every committed change; readers cache derived
 	// state and rebuild it when the version moves.

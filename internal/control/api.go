@@ -66,6 +66,20 @@ type Options struct {
 	// AuditLog, if set, receives audit lines instead of the file named by
 	// Config.Auth.AuditLog.
 	AuditLog io.Writer
+	// Secrets, if set, holds the secrets created through the Secrets
+	// Manager API (internal/secrets) that an endpoint's
+	// authorization.cdnIdentifierSecret may name besides those under
+	// egress.cdnSecrets in the configuration.
+	Secrets SecretLookup
+}
+
+// SecretLookup finds CDN identifier secrets stored through the Secrets
+// Manager API. It must be safe for concurrent use and must not block on
+// the config store (it is called inside its transactions).
+type SecretLookup interface {
+	// LookupSecret reports whether arn is the ARN of a stored secret and
+	// whether that secret is scheduled for deletion.
+	LookupSecret(arn string) (found, deleted bool)
 }
 
 // API serves the control plane. Its handlers are safe for concurrent use.
@@ -80,6 +94,7 @@ type API struct {
 	dummySecret    string
 	insecure       bool
 	channelDeleted func(context.Context, string)
+	secrets        SecretLookup
 	audit          *auditLog
 	metrics        *metrics
 	inflight       chan struct{}
@@ -112,6 +127,7 @@ func New(opts Options) (*API, error) {
 		dummySecret:    newDummySecret(),
 		insecure:       cfg.Auth.InsecureNoAuth,
 		channelDeleted: opts.ChannelDeleted,
+		secrets:        opts.Secrets,
 		inflight:       make(chan struct{}, maxInFlight),
 	}
 	for _, k := range cfg.APIKeys() {
@@ -172,7 +188,11 @@ func (a *API) Protect(minRole string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requestID := newRequestID()
 		w.Header().Set("x-amzn-RequestId", requestID)
-		body, err := readBody(w, r)
+		err := a.signed(r, signingService)
+		var body []byte
+		if err == nil {
+			body, err = readBody(w, r)
+		}
 		if err == nil {
 			var p principal
 			p, err = a.authorize(r, body, minRole)
@@ -286,8 +306,11 @@ func (a *API) op(name string, mutating bool, fn handlerFunc) http.Handler {
 }
 
 func (a *API) serve(ctx context.Context, w http.ResponseWriter, c *call, need string, fn handlerFunc) (int, any, error) {
-	// Read the body before taking a slot, so slow senders cannot hold
-	// the slots.
+	// Unsigned requests are refused before their body is read; the body
+	// is read before taking a slot, so slow senders cannot hold the slots.
+	if err := a.signed(c.r, signingService); err != nil {
+		return 0, nil, err
+	}
 	body, err := readBody(w, c.r)
 	if err != nil {
 		return 0, nil, err

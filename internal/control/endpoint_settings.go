@@ -47,14 +47,16 @@ func (a *API) applyEndpointSettings(fe *fieldErrors, in *endpointSettings, ep *c
 
 	ep.Origination = enumField(fe, "origination", in.Origination, defaultOrigination, originationValues)
 
+	// The secret is checked when an endpoint starts naming it: an update
+	// that keeps it passes even after the secret was deleted, so such an
+	// endpoint can still be changed (to name another secret, or DENY).
+	kept := ep.Authorization != nil && in.Authorization != nil && ep.Authorization.CDNIdentifierSecret == in.Authorization.CDNIdentifierSecret
 	ep.Authorization = nil
 	if au := in.Authorization; au != nil {
 		checkRequiredString(fe, "authorization.cdnIdentifierSecret", au.CDNIdentifierSecret, maxARNLength)
 		checkRequiredString(fe, "authorization.secretsRoleArn", au.SecretsRoleARN, maxARNLength)
-		if au.CDNIdentifierSecret != "" {
-			if _, ok := a.cfg.Egress.CDNSecrets[au.CDNIdentifierSecret]; !ok {
-				fe.add("authorization.cdnIdentifierSecret", "no secret %q under egress.cdnSecrets in the Boxcar configuration; add its current value there first", truncate(au.CDNIdentifierSecret, 200))
-			}
+		if au.CDNIdentifierSecret != "" && !kept {
+			a.checkCDNSecret(fe, au.CDNIdentifierSecret)
 		}
 		ep.Authorization = &configstore.Authorization{CDNIdentifierSecret: au.CDNIdentifierSecret, SecretsRoleARN: au.SecretsRoleARN}
 	}
@@ -385,4 +387,24 @@ func mssPackage(fe *fieldErrors, p string, in *mssPackageIn) *configstore.MSSPac
 		out.Encryption = &configstore.MSSEncryption{SPEKEKeyProvider: sp}
 	}
 	return out
+}
+
+// checkCDNSecret accepts the ARN of a secret listed under egress.cdnSecrets
+// in the configuration or stored through the Secrets Manager API and not
+// scheduled for deletion.
+func (a *API) checkCDNSecret(fe *fieldErrors, arn string) {
+	if _, ok := a.cfg.Egress.CDNSecrets[arn]; ok {
+		return
+	}
+	const field = "authorization.cdnIdentifierSecret"
+	if a.secrets != nil {
+		switch found, deleted := a.secrets.LookupSecret(arn); {
+		case found && deleted:
+			fe.add(field, "secret %q is scheduled for deletion; restore it (aws secretsmanager restore-secret) or name another", truncate(arn, 200))
+			return
+		case found:
+			return
+		}
+	}
+	fe.add(field, "no secret %q under egress.cdnSecrets in the Boxcar configuration nor stored through Boxcar's Secrets Manager API; create it there (aws secretsmanager create-secret --endpoint-url <Boxcar URL>) and use the ARN it returns", truncate(arn, 200))
 }

@@ -18,7 +18,8 @@ import (
 
 // AWS Signature Version 4 verification, as the AWS SDKs, the AWS CLI and
 // Terraform sign requests: the Authorization-header form and the
-// query-string (presigned URL) form, service "mediapackage", any region.
+// query-string (presigned URL) form, service "mediapackage" (or, through
+// Authorize, another service name such as "secretsmanager"), any region.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 
 const (
@@ -57,6 +58,12 @@ type sigV4Auth struct {
 //
 //	AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/mediapackage/aws4_request, SignedHeaders=host;x-amz-date, Signature=<64 hex>
 func parseAuthorization(h string) (sigV4Auth, error) {
+	return parseAuthorizationFor(h, signingService)
+}
+
+// parseAuthorizationFor is parseAuthorization for the SigV4 service
+// service.
+func parseAuthorizationFor(h, service string) (sigV4Auth, error) {
 	alg, rest, ok := strings.Cut(strings.TrimSpace(h), " ")
 	if !ok || alg != sigV4Algorithm {
 		return sigV4Auth{}, fmt.Errorf("authorization header: want the %s scheme (AWS Signature Version 4)", sigV4Algorithm)
@@ -87,21 +94,21 @@ func parseAuthorization(h string) (sigV4Auth, error) {
 	if !seen[0] || !seen[1] || !seen[2] {
 		return sigV4Auth{}, fmt.Errorf("authorization header: Credential, SignedHeaders and Signature are all required")
 	}
-	return newSigV4Auth(cred, signed, sig)
+	return newSigV4Auth(cred, signed, sig, service)
 }
 
-func newSigV4Auth(cred, signed, sig string) (sigV4Auth, error) {
+func newSigV4Auth(cred, signed, sig, service string) (sigV4Auth, error) {
 	var a sigV4Auth
 	parts := strings.Split(cred, "/")
 	if len(parts) != 5 || parts[0] == "" || parts[2] == "" || parts[4] != sigV4Terminator {
-		return a, fmt.Errorf("credential %q: want ACCESS_KEY_ID/YYYYMMDD/REGION/%s/%s", truncate(cred, 100), signingService, sigV4Terminator)
+		return a, fmt.Errorf("credential %q: want ACCESS_KEY_ID/YYYYMMDD/REGION/%s/%s", truncate(cred, 100), service, sigV4Terminator)
 	}
 	a.AccessKeyID, a.Date, a.Region, a.Service = parts[0], parts[1], parts[2], parts[3]
 	if _, err := time.Parse("20060102", a.Date); err != nil {
 		return a, fmt.Errorf("credential scope date %q: want YYYYMMDD", truncate(a.Date, 20))
 	}
-	if a.Service != signingService {
-		return a, fmt.Errorf("credential scope service %q: this API signs as %q", truncate(a.Service, 40), signingService)
+	if a.Service != service {
+		return a, fmt.Errorf("credential scope service %q: this API signs as %q", truncate(a.Service, 40), service)
 	}
 	if signed == "" {
 		return a, fmt.Errorf("SignedHeaders is empty")
@@ -128,17 +135,35 @@ func newSigV4Auth(cred, signed, sig string) (sigV4Auth, error) {
 // authenticate verifies the request's SigV4 signature over body and returns
 // the key's principal. now is the server's time.
 func (a *API) authenticate(r *http.Request, body []byte, now time.Time) (principal, error) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		return a.verifyHeader(r, h, body, now)
-	}
-	if r.URL.Query().Has("X-Amz-Signature") || r.URL.Query().Has("X-Amz-Algorithm") {
-		return a.verifyPresigned(r, body, now)
-	}
-	return principal{}, forbidden("missing authentication: sign requests with AWS Signature Version 4 (service %q) using a Boxcar API key", signingService)
+	return a.authenticateFor(r, body, signingService, now)
 }
 
-func (a *API) verifyHeader(r *http.Request, h string, body []byte, now time.Time) (principal, error) {
-	auth, err := parseAuthorization(h)
+// signed refuses, before its body is read, a request that carries no
+// signature at all (no Authorization header, no presigned query): such a
+// client could otherwise make the server wait for a body it withholds.
+// With auth.insecureNoAuth every request passes.
+func (a *API) signed(r *http.Request, service string) error {
+	q := r.URL.Query()
+	if a.insecure || r.Header.Get("Authorization") != "" || q.Has("X-Amz-Signature") || q.Has("X-Amz-Algorithm") {
+		return nil
+	}
+	return forbidden("missing authentication: sign requests with AWS Signature Version 4 (service %q) using a Boxcar API key", service)
+}
+
+// authenticateFor is authenticate for requests signed for the SigV4
+// service service.
+func (a *API) authenticateFor(r *http.Request, body []byte, service string, now time.Time) (principal, error) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		return a.verifyHeader(r, h, service, body, now)
+	}
+	if r.URL.Query().Has("X-Amz-Signature") || r.URL.Query().Has("X-Amz-Algorithm") {
+		return a.verifyPresigned(r, service, body, now)
+	}
+	return principal{}, forbidden("missing authentication: sign requests with AWS Signature Version 4 (service %q) using a Boxcar API key", service)
+}
+
+func (a *API) verifyHeader(r *http.Request, h, service string, body []byte, now time.Time) (principal, error) {
+	auth, err := parseAuthorizationFor(h, service)
 	if err != nil {
 		return principal{}, forbidden("%v", err)
 	}
@@ -170,7 +195,7 @@ func (a *API) verifyHeader(r *http.Request, h string, body []byte, now time.Time
 	return a.checkSignature(auth, amzDate, []string{canonical})
 }
 
-func (a *API) verifyPresigned(r *http.Request, body []byte, now time.Time) (principal, error) {
+func (a *API) verifyPresigned(r *http.Request, service string, body []byte, now time.Time) (principal, error) {
 	q := r.URL.Query()
 	for _, k := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature"} {
 		if len(q[k]) != 1 {
@@ -180,7 +205,7 @@ func (a *API) verifyPresigned(r *http.Request, body []byte, now time.Time) (prin
 	if q.Get("X-Amz-Algorithm") != sigV4Algorithm {
 		return principal{}, forbidden("presigned URL: X-Amz-Algorithm must be %s", sigV4Algorithm)
 	}
-	auth, err := newSigV4Auth(q.Get("X-Amz-Credential"), q.Get("X-Amz-SignedHeaders"), q.Get("X-Amz-Signature"))
+	auth, err := newSigV4Auth(q.Get("X-Amz-Credential"), q.Get("X-Amz-SignedHeaders"), q.Get("X-Amz-Signature"), service)
 	if err != nil {
 		return principal{}, forbidden("presigned URL: %v", err)
 	}
@@ -269,7 +294,7 @@ func (a *API) checkSignature(auth sigV4Auth, amzDate string, canonicals []string
 	case !known:
 		return principal{}, forbidden("the access key id %q is not a Boxcar API key", truncate(auth.AccessKeyID, 128))
 	case !match:
-		return principal{}, forbidden("the request signature does not match: check the secret access key and the signing method (AWS Signature Version 4, service %q)", signingService)
+		return principal{}, forbidden("the request signature does not match: check the secret access key and the signing method (AWS Signature Version 4, service %q)", auth.Service)
 	}
 	return principal{AccessKeyID: key.AccessKeyID, Role: key.Role}, nil
 }

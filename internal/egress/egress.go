@@ -51,6 +51,18 @@ type Endpoints interface {
 	Version() uint64
 }
 
+// CDNSecrets resolves CDN identifier secrets stored through the Secrets
+// Manager API; *secrets.Vault implements it.
+type CDNSecrets interface {
+	// CDNIdentifiers returns the values the X-MediaPackage-CDNIdentifier
+	// header may carry for the secret arn (AWSCURRENT's, then
+	// AWSPREVIOUS's; the caller must not modify them) and whether arn names
+	// a usable secret. It is called on every request of an endpoint using
+	// the secret, so a rotation takes effect at once; it must be cheap and
+	// must not block.
+	CDNIdentifiers(arn string) ([][]byte, bool)
+}
+
 // Options configure a Handler.
 type Options struct {
 	Endpoints Endpoints
@@ -61,6 +73,9 @@ type Options struct {
 	// so).
 	HLS, DASH packager.Packager
 	Config    config.EgressConfig
+	// Secrets resolves an endpoint's authorization.cdnIdentifierSecret
+	// when Config.CDNSecrets does not list it; nil for none.
+	Secrets CDNSecrets
 	// PublicURL is the base URL clients reach Boxcar at, without a
 	// trailing slash.
 	PublicURL string
@@ -90,6 +105,7 @@ type Handler struct {
 	media      store.Store
 	hls, dash  packager.Packager
 	cdnSecrets map[string]config.CDNSecret
+	secrets    CDNSecrets // Options.Secrets
 	publicURL  string
 	writeTO    time.Duration // Options.WriteWait
 	clock      clock.Clock
@@ -134,6 +150,7 @@ func New(opts Options) (*Handler, error) {
 		hls:        opts.HLS,
 		dash:       opts.DASH,
 		cdnSecrets: secrets,
+		secrets:    opts.Secrets,
 		publicURL:  strings.TrimRight(opts.PublicURL, "/"),
 		writeTO:    opts.WriteWait,
 		clock:      opts.Clock,

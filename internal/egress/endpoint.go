@@ -36,12 +36,14 @@ type endpoint struct {
 	// limited is set when the endpoint has a whitelist (possibly of
 	// nothing but invalid entries, which then admits no one).
 	limited bool
-	// authorization: requests must carry one of secrets; with none
-	// configured the endpoint refuses everyone and says so once in the
-	// log (logged).
+	// authorization: requests must carry one of secrets, or, when the
+	// configuration does not list the secret, one of the values source
+	// returns for it at the time of the request; with none the endpoint
+	// refuses everyone and says so once in the log (logged).
 	auth      bool
 	secretARN string
 	secrets   [][]byte
+	source    CDNSecrets
 	logged    atomic.Bool
 
 	pkg packager.Packager
@@ -99,6 +101,8 @@ func (h *Handler) newEndpoint(cfg *configstore.OriginEndpoint, fp string) *endpo
 					e.secrets = append(e.secrets, []byte(v))
 				}
 			}
+		} else {
+			e.source = h.secrets
 		}
 	}
 	switch {
@@ -188,7 +192,18 @@ func (e *endpoint) authorize(r *http.Request, log *slog.Logger) error {
 		}
 	}
 	if e.auth {
-		if len(e.secrets) == 0 {
+		secrets := e.secrets
+		if e.source != nil {
+			secrets, _ = e.source.CDNIdentifiers(e.secretARN)
+		}
+		if len(secrets) == 0 && e.source != nil {
+			if !e.logged.Swap(true) {
+				log.Error("egress: endpoint requires CDN authorization but its secret is missing, scheduled for deletion, or has no AWSCURRENT/AWSPREVIOUS value of the form {\"MediaPackageCDNIdentifier\": \"<8 to 128 characters>\"}; refusing every request",
+					"endpoint", e.id, "channel", e.channel, "secret", e.secretARN)
+			}
+			return errCDNAuth
+		}
+		if len(secrets) == 0 {
 			if !e.logged.Swap(true) {
 				log.Error("egress: endpoint requires CDN authorization but its secret has no configured value; refusing every request",
 					"endpoint", e.id, "channel", e.channel,
@@ -202,7 +217,7 @@ func (e *endpoint) authorize(r *http.Request, log *slog.Logger) error {
 		}
 		got := []byte(v[0])
 		match := 0
-		for _, s := range e.secrets {
+		for _, s := range secrets {
 			match |= subtle.ConstantTimeCompare(got, s)
 		}
 		if match != 1 {

@@ -16,6 +16,7 @@ import (
 	"boxcar/internal/hls"
 	"boxcar/internal/ingest"
 	"boxcar/internal/live"
+	"boxcar/internal/secrets"
 	"boxcar/internal/store"
 )
 
@@ -29,9 +30,15 @@ type components struct {
 
 // routes registers every route of the listener.
 func (s *Server) routes(mux *http.ServeMux, c components) error {
+	vault, err := secrets.Open(context.Background(), secrets.Options{Store: c.config, Config: s.cfg, Clock: s.clock, Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.runners = append(s.runners, vault.Run)
 	api, err := control.New(control.Options{
 		Config:   s.cfg,
 		Store:    c.config,
+		Secrets:  vault,
 		Logger:   s.log,
 		Registry: s.registry,
 		Clock:    s.clock,
@@ -46,6 +53,11 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 	}
 	s.closers = append(s.closers, api.Close)
 	api.Register(mux)
+	sm, err := secrets.NewAPI(secrets.APIOptions{Vault: vault, Auth: api, Logger: s.log, Registry: s.registry})
+	if err != nil {
+		return err
+	}
+	sm.Register(mux)
 
 	in, err := ingest.New(ingest.Options{
 		Channels:  c.config,
@@ -70,12 +82,13 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 		HLS:       hls.New(),
 		DASH:      dash.New(),
 		Config:    s.cfg.Egress,
+		Secrets:   vault,
+		WriteWait: s.cfg.HTTP.WriteTimeout,
 		PublicURL: s.cfg.PublicURL,
 		Clock:     s.clock,
 		Logger:    s.log,
 		Registry:  s.registry,
 		AccessLog: c.access,
-		WriteWait: s.cfg.HTTP.WriteTimeout,
 	})
 	if err != nil {
 		return err
