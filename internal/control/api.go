@@ -224,9 +224,15 @@ func (a *API) authorize(r *http.Request, body []byte, need string) (principal, e
 	return p, nil
 }
 
-// readBody reads the whole request body, at most maxBodyBytes within
-// bodyReadTimeout.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+// MaxBodyBytes bounds an API request body; the largest realistic
+// endpoint with every option is a few KiB.
+const MaxBodyBytes = maxBodyBytes
+
+// ReadBody reads the whole body of an API request (this one's or another
+// AWS-style API's on the same listener), at most MaxBodyBytes within 30 s.
+// A body over the limit is an *http.MaxBytesError; any other error means
+// the body did not arrive whole.
+func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
@@ -234,7 +240,12 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if err := rc.SetReadDeadline(time.Now().Add(bodyReadTimeout)); err == nil {
 		defer rc.SetReadDeadline(time.Time{})
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+}
+
+// readBody is ReadBody with the API's errors.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := ReadBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

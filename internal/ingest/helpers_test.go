@@ -288,35 +288,15 @@ func (e *env) mustPut(ep, name string, body []byte) {
 	}
 }
 
-// counter reads a counter of the ingest registry.
+// counter reads a counter of the ingest registry: the sum over the
+// series whose labels include the name/value pairs given.
 func (e *env) counter(name string, labels ...string) float64 {
 	e.t.Helper()
-	mfs, err := e.reg.Gather()
-	if err != nil {
-		e.t.Fatal(err)
+	want := make(map[string]string, len(labels)/2)
+	for i := 0; i+1 < len(labels); i += 2 {
+		want[labels[i]] = labels[i+1]
 	}
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			for i := 0; i+1 < len(labels); i += 2 {
-				found := false
-				for _, lp := range m.GetLabel() {
-					if lp.GetName() == labels[i] && lp.GetValue() == labels[i+1] {
-						found = true
-					}
-				}
-				if !found {
-					continue next
-				}
-			}
-			sum += m.GetCounter().GetValue()
-		}
-	}
-	return sum
+	return testutil.Metric(e.t, e.reg, name, want)
 }
 
 // testIngestConfig has small limits so tests can exceed them cheaply.

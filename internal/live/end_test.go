@@ -12,6 +12,7 @@ import (
 	"boxcar/internal/live"
 	"boxcar/internal/live/livetest"
 	"boxcar/internal/store"
+	"boxcar/internal/testutil"
 )
 
 // short is how long a cleanly stopping encoder's last segment lasts here,
@@ -272,29 +273,6 @@ func (f *failingDeletes) Delete(context.Context, string) error {
 	return errors.New("permission denied")
 }
 
-func counter(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if v, ok := labels[lp.GetName()]; ok && v != lp.GetValue() {
-					continue next
-				}
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
-}
-
 func TestTimelineErrorsAreCounted(t *testing.T) {
 	b := livetest.New(t, "ch1")
 	b.Declare(1)
@@ -314,7 +292,7 @@ func TestTimelineErrorsAreCounted(t *testing.T) {
 	if _, err := b.Timeline.Add(context.Background(), seg); err == nil {
 		t.Fatal("a failed store write was not reported")
 	}
-	if got := counter(t, reg, "boxcar_timeline_errors_total", map[string]string{"channel": "ch1", "op": "delete"}); got != 1 {
+	if got := testutil.Metric(t, reg, "boxcar_timeline_errors_total", map[string]string{"channel": "ch1", "op": "delete"}); got != 1 {
 		t.Fatalf("failed deletes of the orphan counted %v times, want 1", got)
 	}
 	// Retention deletes fail too: reported, and each one counted.
@@ -324,7 +302,7 @@ func TestTimelineErrorsAreCounted(t *testing.T) {
 	if err := b.Manager.Sweep(context.Background()); err == nil {
 		t.Fatal("retention with failing deletes reported no error")
 	}
-	if got := counter(t, reg2, "boxcar_timeline_errors_total", map[string]string{"channel": "ch1", "op": "delete"}); got != 3 {
+	if got := testutil.Metric(t, reg2, "boxcar_timeline_errors_total", map[string]string{"channel": "ch1", "op": "delete"}); got != 3 {
 		t.Fatalf("failed retention deletes counted %v times, want 3 (one segment of three tracks)", got)
 	}
 	if got := len(b.Timeline.Snapshot().Segments); got != 1 {
@@ -355,7 +333,7 @@ func TestFailedIndexCommitListsNothing(t *testing.T) {
 	if got := len(b.Timeline.Snapshot().Segments); got != before {
 		t.Fatalf("%d segments listed after failed commits, want %d", got, before)
 	}
-	if got := counter(t, reg, "boxcar_timeline_errors_total", map[string]string{"channel": "ch1", "op": "commit"}); got < 1 {
+	if got := testutil.Metric(t, reg, "boxcar_timeline_errors_total", map[string]string{"channel": "ch1", "op": "commit"}); got < 1 {
 		t.Fatalf("failed commits counted %v times, want >= 1", got)
 	}
 }

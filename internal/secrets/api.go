@@ -16,7 +16,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"maps"
 	"mime"
@@ -35,11 +34,10 @@ import (
 
 // Limits on requests.
 const (
-	// maxBodyBytes bounds a request body: a largest value (64 KiB) is at
-	// most 384 KiB once JSON-escaped, or 88 KiB as base64.
-	maxBodyBytes = 1 << 20
-	// bodyReadTimeout bounds how long a request body may take to arrive.
-	bodyReadTimeout = 30 * time.Second
+	// maxBodyBytes bounds a request body (control.ReadBody's limit): a
+	// largest value (64 KiB) is at most 384 KiB once JSON-escaped, or
+	// 88 KiB as base64.
+	maxBodyBytes = control.MaxBodyBytes
 	// maxInFlight bounds concurrent requests; more get ThrottlingException,
 	// which the SDKs retry with backoff. Secrets change rarely.
 	maxInFlight = 16
@@ -325,17 +323,10 @@ func checkContentType(ct string) error {
 	return newError(codeSerialization, "Content-Type %q: want application/x-amz-json-1.1", truncate(ct, 100))
 }
 
-// readBody reads the whole request body, at most maxBodyBytes within
-// bodyReadTimeout.
+// readBody reads the whole request body as the MediaPackage API does
+// (control.ReadBody), with this API's errors.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	rc := http.NewResponseController(w)
-	if err := rc.SetReadDeadline(time.Now().Add(bodyReadTimeout)); err == nil {
-		defer rc.SetReadDeadline(time.Time{})
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := control.ReadBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

@@ -500,33 +500,9 @@ func TestAuth(t *testing.T) {
 			t.Errorf("a secret value appears in a log:\n%s", log)
 		}
 	}
-	if n := e.counter(t, "boxcar_secrets_requests_total", map[string]string{"operation": "PutSecretValue", "code_class": "4xx"}); n != 1 {
+	if n := boxtest.Metric(t, e.registry, "boxcar_secrets_requests_total", map[string]string{"operation": "PutSecretValue", "code_class": "4xx"}); n != 1 {
 		t.Errorf("boxcar_secrets_requests_total{PutSecretValue,4xx} = %g, want 1", n)
 	}
-}
-
-// counter returns the value of a counter with the given labels.
-func (e *env) counter(t *testing.T, name string, labels map[string]string) float64 {
-	t.Helper()
-	mfs, err := e.registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if labels[lp.GetName()] != lp.GetValue() {
-					continue next
-				}
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
 }
 
 // TestWire checks the AWS JSON 1.1 shapes on the wire: the route, strict

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	dto "github.com/prometheus/client_model/go"
 
 	"boxcar/internal/config"
 	"boxcar/internal/server"
@@ -188,41 +187,6 @@ func TestReadBodyKeepsConnection(t *testing.T) {
 	})
 }
 
-// gauge returns the value of the counter or gauge name whose labels
-// include want.
-func gauge(t *testing.T, o *origin, name string, want map[string]string) float64 {
-	t.Helper()
-	mfs, err := o.srv.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if v, ok := want[lp.GetName()]; ok && v != lp.GetValue() {
-					continue next
-				}
-			}
-			return metricValue(m)
-		}
-	}
-	return 0
-}
-
-func metricValue(m *dto.Metric) float64 {
-	switch {
-	case m.Counter != nil:
-		return m.Counter.GetValue()
-	case m.Gauge != nil:
-		return m.Gauge.GetValue()
-	}
-	return 0
-}
-
 // expectRefused checks that c is answered 503 or closed without an
 // answer, within answerWithin.
 func expectRefused(t *testing.T, c net.Conn) {
@@ -264,12 +228,12 @@ func TestConnectionCaps(t *testing.T) {
 			expectServed(t, held[i]) // admitted, kept alive
 		}
 		expectRefused(t, dialRaw(t, o))
-		if got := gauge(t, o, "boxcar_http_connections_refused_total", map[string]string{"reason": "max_conns"}); got != 1 {
+		if got := testutil.Metric(t, o.srv.Registry(), "boxcar_http_connections_refused_total", map[string]string{"reason": "max_conns"}); got != 1 {
 			t.Errorf("refused max_conns = %v, want 1", got)
 		}
 		held[0].Close()
 		waitFor(t, answerWithin, "the closed connection to free its place", func() bool {
-			return gauge(t, o, "boxcar_http_connections", nil) == 2
+			return testutil.Metric(t, o.srv.Registry(), "boxcar_http_connections", nil) == 2
 		})
 		expectServed(t, dialRaw(t, o))
 	})
@@ -279,7 +243,7 @@ func TestConnectionCaps(t *testing.T) {
 			expectServed(t, dialRaw(t, o))
 		}
 		expectRefused(t, dialRaw(t, o))
-		if got := gauge(t, o, "boxcar_http_connections_refused_total", map[string]string{"reason": "max_conns_per_ip"}); got != 1 {
+		if got := testutil.Metric(t, o.srv.Registry(), "boxcar_http_connections_refused_total", map[string]string{"reason": "max_conns_per_ip"}); got != 1 {
 			t.Errorf("refused max_conns_per_ip = %v, want 1", got)
 		}
 		// Another address is not affected.
@@ -344,7 +308,7 @@ func TestAcceptOutOfFileDescriptors(t *testing.T) {
 	resp.Body.Close()
 
 	o := &origin{srv: srv}
-	if got := gauge(t, o, "boxcar_http_accept_errors_total", map[string]string{"reason": "fd_exhausted"}); got != 5 {
+	if got := testutil.Metric(t, o.srv.Registry(), "boxcar_http_accept_errors_total", map[string]string{"reason": "fd_exhausted"}); got != 5 {
 		t.Errorf("accept errors fd_exhausted = %v, want 5", got)
 	}
 	var errorLines []string
