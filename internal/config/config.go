@@ -188,6 +188,12 @@ type HTTPConfig struct {
 	// the client's address through, every connection comes from the
 	// proxy: set 0 there.
 	MaxConnsPerIP int `yaml:"maxConnsPerIP" env:"BOXCAR_HTTP_MAX_CONNS_PER_IP"`
+	// EvictWaitingAfter: at a cap, a new connection takes the place of
+	// the oldest connection that has sent no request (or sat idle between
+	// requests) for at least this long, so clients that connect and send
+	// nothing cannot keep players out; 0 never evicts (over a cap is then
+	// always 503).
+	EvictWaitingAfter time.Duration `yaml:"evictWaitingAfter" env:"BOXCAR_HTTP_EVICT_WAITING_AFTER"`
 	// BodyTimeout bounds how long a request body may take to arrive on
 	// every route but ingest (which has ingest.bodyTimeout).
 	BodyTimeout time.Duration `yaml:"bodyTimeout" env:"BOXCAR_HTTP_BODY_TIMEOUT"`
@@ -239,6 +245,9 @@ func Default() Config {
 			// many connections from few addresses.
 			MaxConns:      10000,
 			MaxConnsPerIP: 1000,
+			// Any client sends its headers within a second of
+			// connecting.
+			EvictWaitingAfter: time.Second,
 			// An API body is at most 1 MiB; any live client sends it
 			// in well under a second.
 			BodyTimeout: 30 * time.Second,
@@ -517,6 +526,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.MaxConns < 1 {
 		bad("http.maxConns %d: want at least 1 (default 10000)", c.HTTP.MaxConns)
+	}
+	if c.HTTP.EvictWaitingAfter < 0 {
+		bad("http.evictWaitingAfter %s: want 0 (never evict) or a positive duration", c.HTTP.EvictWaitingAfter)
 	}
 	if c.HTTP.MaxConnsPerIP < 0 {
 		bad("http.maxConnsPerIP %d: want 0 (no per-address cap) or more", c.HTTP.MaxConnsPerIP)

@@ -221,7 +221,7 @@ func expectServed(t *testing.T, c net.Conn) {
 // a closed connection frees its place.
 func TestConnectionCaps(t *testing.T) {
 	t.Run("global", func(t *testing.T) {
-		o := startOrigin(t, t.TempDir(), func(c *config.Config) { c.HTTP.MaxConns = 3 })
+		o := startOrigin(t, t.TempDir(), func(c *config.Config) { c.HTTP.MaxConns, c.HTTP.EvictWaitingAfter = 3, 0 })
 		held := make([]net.Conn, 3)
 		for i := range held {
 			held[i] = dialRaw(t, o)
@@ -238,7 +238,9 @@ func TestConnectionCaps(t *testing.T) {
 		expectServed(t, dialRaw(t, o))
 	})
 	t.Run("per address", func(t *testing.T) {
-		o := startOrigin(t, t.TempDir(), func(c *config.Config) { c.HTTP.MaxConns = 100; c.HTTP.MaxConnsPerIP = 2 })
+		o := startOrigin(t, t.TempDir(), func(c *config.Config) {
+			c.HTTP.MaxConns, c.HTTP.MaxConnsPerIP, c.HTTP.EvictWaitingAfter = 100, 2, 0
+		})
 		for range 2 {
 			expectServed(t, dialRaw(t, o))
 		}
@@ -255,6 +257,67 @@ func TestConnectionCaps(t *testing.T) {
 		}
 		defer c.Close()
 		expectServed(t, c)
+	})
+}
+
+// TestConnectionCapsEvictWaiting: at a cap, a new connection takes the
+// place of the oldest one that has sent nothing (or sits idle between
+// requests) for http.evictWaitingAfter, so clients that connect and say
+// nothing cannot keep players out; connections with a request in progress
+// are never evicted.
+func TestConnectionCapsEvictWaiting(t *testing.T) {
+	const wait = 300 * time.Millisecond
+	evicted := func(t *testing.T, o *origin, reason string) float64 {
+		return testutil.Metric(t, o.srv.Registry(), "boxcar_http_connections_evicted_total", map[string]string{"reason": reason})
+	}
+	t.Run("silent connections make room", func(t *testing.T) {
+		o := startOrigin(t, t.TempDir(), func(c *config.Config) { c.HTTP.MaxConns, c.HTTP.EvictWaitingAfter = 3, wait })
+		silent := make([]net.Conn, 3)
+		for i := range silent {
+			silent[i] = dialRaw(t, o) // connects, sends nothing
+		}
+		time.Sleep(2 * wait)
+		expectServed(t, dialRaw(t, o))
+		if got := evicted(t, o, "max_conns"); got != 1 {
+			t.Errorf("evicted max_conns = %v, want 1", got)
+		}
+		// The oldest silent connection was closed.
+		silent[0].SetReadDeadline(time.Now().Add(answerWithin))
+		if _, err := silent[0].Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("the oldest silent connection is still open (read: %v)", err)
+		}
+		if got := testutil.Metric(t, o.srv.Registry(), "boxcar_http_connections", nil); got != 3 {
+			t.Errorf("open connections = %v, want 3", got)
+		}
+	})
+	t.Run("busy connections stay", func(t *testing.T) {
+		o := startOrigin(t, t.TempDir(), func(c *config.Config) { c.HTTP.MaxConns, c.HTTP.EvictWaitingAfter = 3, wait })
+		for range 3 {
+			// A signed API call whose body trickles in: a request in
+			// progress, read by its handler.
+			c := dialRaw(t, o)
+			fmt.Fprintf(c, "POST /channels HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"+
+				"Authorization: AWS4-HMAC-SHA256 Credential=AKIDUNKNOWN/20261202/us-east-1/mediapackage/aws4_request, SignedHeaders=host, Signature=00\r\n"+
+				"Content-Length: 100\r\n\r\n{")
+		}
+		time.Sleep(2 * wait)
+		expectRefused(t, dialRaw(t, o))
+		if got := evicted(t, o, "max_conns"); got != 0 {
+			t.Errorf("evicted max_conns = %v, want 0", got)
+		}
+	})
+	t.Run("per address", func(t *testing.T) {
+		o := startOrigin(t, t.TempDir(), func(c *config.Config) {
+			c.HTTP.MaxConns, c.HTTP.MaxConnsPerIP, c.HTTP.EvictWaitingAfter = 100, 2, wait
+		})
+		idle := dialRaw(t, o)
+		expectServed(t, idle) // then idle between requests
+		dialRaw(t, o)         // silent
+		time.Sleep(2 * wait)
+		expectServed(t, dialRaw(t, o))
+		if got := evicted(t, o, "max_conns_per_ip"); got != 1 {
+			t.Errorf("evicted max_conns_per_ip = %v, want 1", got)
+		}
 	})
 }
 

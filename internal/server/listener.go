@@ -5,8 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -50,8 +52,14 @@ const refused503 = "HTTP/1.1 503 Service Unavailable\r\n" +
 // limitListener caps open connections, in all and per client address,
 // and keeps accepting through file descriptor exhaustion.
 //
-// A connection over a cap is answered 503 with Connection: close, closed
-// at once, counted and logged (at most once per limitLogInterval). An
+// At a cap, a new connection takes the place of the oldest connection
+// (from the same address, for the per-address cap) that has sent no
+// request yet, or sits idle between requests, for at least evictAfter
+// (http.evictWaitingAfter; 0 never evicts):
+// that one is closed, so clients that connect and send nothing cannot keep
+// players out for the read header timeout. When there is none, the new
+// connection is answered 503 with Connection: close, closed at once,
+// counted and logged (at most once per limitLogInterval). An
 // accept that fails for lack of file descriptors or memory is counted,
 // logged at ERROR (rate-limited the same way) and retried after a backoff
 // of 5 ms doubling to 1 s, as net/http would, without net/http seeing it.
@@ -62,6 +70,7 @@ const refused503 = "HTTP/1.1 503 Service Unavailable\r\n" +
 type limitListener struct {
 	net.Listener
 	max, perIP int
+	evictAfter time.Duration
 	log        *slog.Logger
 	metrics    *metrics
 	refuseLog  logLimiter
@@ -72,19 +81,23 @@ type limitListener struct {
 	mu     sync.Mutex
 	open   int
 	byAddr map[netip.Addr]int
+	// conns holds every admitted connection, for eviction.
+	conns map[*limitConn]struct{}
 }
 
-func newLimitListener(inner net.Listener, maxConns, perIP int, log *slog.Logger, m *metrics) *limitListener {
+func newLimitListener(inner net.Listener, maxConns, perIP int, evictAfter time.Duration, log *slog.Logger, m *metrics) *limitListener {
 	return &limitListener{
-		Listener:  inner,
-		max:       maxConns,
-		perIP:     perIP,
-		log:       log,
-		metrics:   m,
-		refuseLog: logLimiter{every: limitLogInterval},
-		acceptLog: logLimiter{every: limitLogInterval},
-		done:      make(chan struct{}),
-		byAddr:    make(map[netip.Addr]int),
+		Listener:   inner,
+		max:        maxConns,
+		perIP:      perIP,
+		evictAfter: evictAfter,
+		log:        log,
+		metrics:    m,
+		refuseLog:  logLimiter{every: limitLogInterval},
+		acceptLog:  logLimiter{every: limitLogInterval},
+		done:       make(chan struct{}),
+		byAddr:     make(map[netip.Addr]int),
+		conns:      make(map[*limitConn]struct{}),
 	}
 }
 
@@ -118,11 +131,25 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		}
 		delay = 0
 		key := addrKey(c.RemoteAddr())
-		if reason := l.admit(key); reason != "" {
+		lc := &limitConn{Conn: c, l: l, key: key}
+		lc.setState(http.StateNew, time.Now())
+		reason, victim := l.admit(lc, time.Now())
+		if victim != nil {
+			l.metrics.evicted.WithLabelValues(reason).Inc()
+			victim.Close()
+		} else if reason != "" {
 			l.refuse(c, key, reason)
 			continue
 		}
-		return &limitConn{Conn: c, l: l, key: key}, nil
+		return lc, nil
+	}
+}
+
+// ConnState tracks what each admitted connection is doing, for eviction;
+// it is the http.Server's ConnState hook.
+func (l *limitListener) ConnState(c net.Conn, s http.ConnState) {
+	if lc, ok := c.(*limitConn); ok {
+		lc.setState(s, time.Now())
 	}
 }
 
@@ -173,26 +200,74 @@ func addrKey(a net.Addr) netip.Addr {
 	return ip
 }
 
-// admit counts a new connection from key, or returns why it is refused.
-func (l *limitListener) admit(key netip.Addr) string {
+// admit counts c, or says which cap it meets. At a cap it takes the
+// place of a waiting connection, victim, which the caller closes (its
+// place is handed to c, so closing it releases nothing); with no victim,
+// reason says why c is refused.
+func (l *limitListener) admit(c *limitConn, now time.Time) (reason string, victim *limitConn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.open >= l.max {
-		return reasonMaxConns
+	key := c.key
+	perIP := l.perIP > 0 && key.IsValid()
+	switch {
+	case perIP && l.byAddr[key] >= l.perIP:
+		reason = reasonMaxConnsPerIP
+		victim = l.waitingLocked(now, func(v *limitConn) bool { return v.key == key })
+	case l.open >= l.max:
+		reason = reasonMaxConns
+		victim = l.waitingLocked(now, func(*limitConn) bool { return true })
 	}
-	if l.perIP > 0 && key.IsValid() {
-		if l.byAddr[key] >= l.perIP {
-			return reasonMaxConnsPerIP
-		}
+	if reason != "" && victim == nil {
+		return reason, nil
+	}
+	if victim != nil {
+		// c takes the victim's place in every count.
+		victim.evicted = true
+		l.forgetLocked(victim)
+	}
+	l.conns[c] = struct{}{}
+	if perIP {
 		l.byAddr[key]++
 	}
 	l.open++
-	return ""
+	return reason, victim
 }
 
-func (l *limitListener) release(key netip.Addr) {
+// waitingLocked returns the connection that has waited longest, at least
+// evictAfter, without a request in progress (new, or idle between
+// requests) among those match accepts, or nil. Called with mu held.
+func (l *limitListener) waitingLocked(now time.Time, match func(*limitConn) bool) *limitConn {
+	if l.evictAfter <= 0 {
+		return nil
+	}
+	var oldest *limitConn
+	var since int64
+	cut := now.Add(-l.evictAfter).UnixNano()
+	for c := range l.conns {
+		s, at := c.waiting()
+		if !s || at > cut || !match(c) {
+			continue
+		}
+		if oldest == nil || at < since {
+			oldest, since = c, at
+		}
+	}
+	return oldest
+}
+
+func (l *limitListener) release(c *limitConn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if c.evicted {
+		return // its place went to the connection that evicted it
+	}
+	l.forgetLocked(c)
+}
+
+// forgetLocked removes c from the counts. Called with mu held.
+func (l *limitListener) forgetLocked(c *limitConn) {
+	key := c.key
+	delete(l.conns, c)
 	l.open--
 	if l.perIP > 0 && key.IsValid() {
 		if n := l.byAddr[key] - 1; n > 0 {
@@ -232,11 +307,29 @@ type limitConn struct {
 	l    *limitListener
 	key  netip.Addr
 	once sync.Once
+	// state is the connection's http.ConnState and stateAt when it
+	// entered it (Unix nanoseconds).
+	state, stateAt atomic.Int64
+	// evicted is set, under l.mu, when a new connection took its place.
+	evicted bool
+}
+
+func (c *limitConn) setState(s http.ConnState, now time.Time) {
+	c.stateAt.Store(now.UnixNano())
+	c.state.Store(int64(s))
+}
+
+// waiting reports whether the connection has no request in progress
+// (new or idle) and since when.
+func (c *limitConn) waiting() (bool, int64) {
+	at := c.stateAt.Load()
+	s := http.ConnState(c.state.Load())
+	return s == http.StateNew || s == http.StateIdle, at
 }
 
 func (c *limitConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(func() { c.l.release(c.key) })
+	c.once.Do(func() { c.l.release(c) })
 	return err
 }
 

@@ -18,6 +18,7 @@ const (
 // limits turned away. Labels are bounded (reason only).
 type metrics struct {
 	refused      *prometheus.CounterVec
+	evicted      *prometheus.CounterVec
 	acceptErrors *prometheus.CounterVec
 	unreadBody   prometheus.Counter
 	metricsAuth  prometheus.Counter
@@ -28,6 +29,10 @@ func newMetrics() *metrics {
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "boxcar_http_connections_refused_total",
 			Help: "Connections answered 503 and closed at once because http.maxConns (max_conns) or http.maxConnsPerIP (max_conns_per_ip) was reached.",
+		}, []string{"reason"}),
+		evicted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "boxcar_http_connections_evicted_total",
+			Help: "Connections closed to make room for a new one at a cap (max_conns, max_conns_per_ip): the oldest that had sent no request yet, or sat idle between requests, for at least http.evictWaitingAfter.",
 		}, []string{"reason"}),
 		acceptErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "boxcar_http_accept_errors_total",
@@ -48,7 +53,7 @@ func newMetrics() *metrics {
 // connections and effective cap, to r.
 func (m *metrics) register(r prometheus.Registerer, l *limitListener) error {
 	for _, c := range []prometheus.Collector{
-		m.refused, m.acceptErrors, m.unreadBody, m.metricsAuth,
+		m.refused, m.evicted, m.acceptErrors, m.unreadBody, m.metricsAuth,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "boxcar_http_connections",
 			Help: "Open client connections on the listener.",

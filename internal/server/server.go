@@ -90,7 +90,7 @@ func New(cfg config.Config, opts Options) (_ *Server, err error) {
 		s.log.Warn("http.maxConns lowered to leave file descriptors for files; raise the limit (ulimit -n, systemd LimitNOFILE=) to allow more connections",
 			"configured", cfg.HTTP.MaxConns, "max_conns", maxConns, "fd_limit", fds)
 	}
-	limited := newLimitListener(ln, maxConns, cfg.HTTP.MaxConnsPerIP, s.log, s.metrics)
+	limited := newLimitListener(ln, maxConns, cfg.HTTP.MaxConnsPerIP, cfg.HTTP.EvictWaitingAfter, s.log, s.metrics)
 	s.closers = append(s.closers, func() error { limited.Close(); return nil })
 	s.listener = limited
 	if err := s.metrics.register(s.registry, limited); err != nil {
@@ -150,6 +150,7 @@ func New(cfg config.Config, opts Options) (_ *Server, err error) {
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          log.New(httpErrorLog{s.log}, "", 0),
+		ConnState:         limited.ConnState,
 	}
 	return s, nil
 }
