@@ -112,14 +112,16 @@ func run() error {
 	tick := time.NewTicker(o.report)
 	defer tick.Stop()
 	start := time.Now()
-	loaded := start.Add(o.ramp)
+	// A sample counts as full load when its whole interval came after
+	// the ramp.
+	loaded := start.Add(o.ramp + o.report)
 loop:
 	for {
 		select {
 		case <-runCtx.Done():
 			break loop
 		case <-tick.C:
-			s := st.take(o.pid, time.Since(start), time.Now().After(loaded))
+			s := st.take(o.pid, time.Since(start), !time.Now().Before(loaded))
 			samples = append(samples, s)
 			fmt.Println(s)
 		}
