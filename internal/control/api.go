@@ -95,9 +95,11 @@ type API struct {
 	insecure       bool
 	channelDeleted func(context.Context, string)
 	secrets        SecretLookup
-	audit          *auditLog
-	metrics        *metrics
-	inflight       chan struct{}
+	// unknown answers paths with no operation (Register sets it).
+	unknown  http.Handler
+	audit    *auditLog
+	metrics  *metrics
+	inflight chan struct{}
 }
 
 // New builds the API. It opens the audit log file (Close closes it) and

@@ -60,7 +60,19 @@ func (a *API) Register(mux *http.ServeMux) {
 	// root of the {arn...} subtree) before anything is authenticated.
 	mux.Handle("/tags", fallback)
 	mux.Handle("/", fallback)
+	a.unknown = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-amzn-RequestId", newRequestID())
+		setCORS(w.Header())
+		a.writeError(w, notFound("no API operation at %s %s: the path is not in its clean form; see docs/api.md", r.Method, truncate(r.URL.Path, 200)))
+		a.metrics.observe("Unknown", http.StatusNotFound, 0)
+	})
 }
+
+// Unknown answers NotFoundException (JSON) for a path that is not in its
+// clean form: the listener sends it the paths ServeMux would otherwise
+// redirect before anything is authenticated ("//channels",
+// "/channels/../tags"); no operation lives at them. Register sets it up.
+func (a *API) Unknown() http.Handler { return a.unknown }
 
 // fallbackPatterns are the patterns fallback is registered under; a probe
 // that lands on one of them found no route.

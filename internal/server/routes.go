@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -53,6 +54,7 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 	}
 	s.closers = append(s.closers, api.Close)
 	api.Register(mux)
+	s.unknownAPI = api.Unknown()
 	sm, err := secrets.NewAPI(secrets.APIOptions{Vault: vault, Auth: api, Logger: s.log, Registry: s.registry})
 	if err != nil {
 		return err
@@ -127,10 +129,24 @@ func (s *Server) dispatch(mux *http.ServeMux) http.Handler {
 			s.ingest.ServeHTTP(w, r)
 		case strings.HasPrefix(p, "/out/v1/"):
 			s.egress.ServeHTTP(w, r)
+		case unclean(p):
+			// ServeMux would redirect it to the clean path before
+			// any route sees it; no operation lives at such a path.
+			s.unknownAPI.ServeHTTP(w, r)
 		default:
 			mux.ServeHTTP(w, r)
 		}
 	})
+}
+
+// unclean reports whether ServeMux would redirect p to a cleaned path:
+// "//", "." or ".." elements (a trailing slash is kept).
+func unclean(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c != p
 }
 
 // serveTime is the UTC time source for DASH UTCTiming: an xs:dateTime with

@@ -56,7 +56,9 @@ type Server struct {
 	ready    chan struct{}
 	ingest   http.Handler
 	egress   http.Handler
-	metrics  *metrics // the listener's
+	// unknownAPI answers paths ServeMux would redirect (control.API.Unknown).
+	unknownAPI http.Handler
+	metrics    *metrics // the listener's
 }
 
 // New builds every component and opens the listener. The caller must call
