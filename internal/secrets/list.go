@@ -3,6 +3,7 @@ package secrets
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
 	"slices"
 	"strings"
 
@@ -187,4 +188,69 @@ func anyAttributeHasPrefix(s *configstore.Secret, word string) bool {
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// page sizes of the list operations.
+const (
+	defaultMaxResults = 100
+	maxMaxResults     = 100
+)
+
+func (v *Vault) listSecretVersionIDs(ctx context.Context, in *listSecretVersionIDsRequest) (*listSecretVersionIDsResponse, error) {
+	limit, err := maxResults(in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	s, err := v.resolve(ctx, in.SecretID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, ver := range s.Versions {
+		if len(ver.Stages) > 0 || in.IncludeDeprecated {
+			ids = append(ids, ver.ID)
+		}
+	}
+	page, next, err := paginate(ids, in.NextToken, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &listSecretVersionIDsResponse{ARN: s.ARN, Name: s.Name, Versions: []versionListEntry{}, NextToken: next}
+	for _, id := range page {
+		ver := &s.Versions[versionIndex(s.Versions, id)]
+		out.Versions = append(out.Versions, versionListEntry{VersionID: ver.ID, VersionStages: ver.Stages, CreatedDate: epochOf(ver.CreatedDate)})
+	}
+	return out, nil
+}
+
+func maxResults(n *int64) (int, error) {
+	if n == nil {
+		return defaultMaxResults, nil
+	}
+	if *n < 1 || *n > maxMaxResults {
+		return 0, invalidParam("MaxResults: must be between 1 and %d, got %d", maxMaxResults, *n)
+	}
+	return int(*n), nil
+}
+
+// paginate returns up to limit keys after the one token names, and the
+// token of the next page ("" on the last). A token is the last key of the
+// previous page, encoded; it goes stale when that key disappears between
+// pages (InvalidNextTokenException: list again from the start).
+func paginate(keys []string, token string, limit int) ([]string, string, error) {
+	start := 0
+	if token != "" {
+		after, err := base64.RawURLEncoding.DecodeString(token)
+		i := slices.Index(keys, string(after))
+		if err != nil || i < 0 {
+			return nil, "", newError(codeInvalidToken, "NextToken is not valid for this listing (or its last item was deleted meanwhile); list again without it")
+		}
+		start = i + 1
+	}
+	end := min(start+limit, len(keys))
+	next := ""
+	if end < len(keys) {
+		next = base64.RawURLEncoding.EncodeToString([]byte(keys[end-1]))
+	}
+	return keys[start:end], next, nil
 }

@@ -1,0 +1,105 @@
+package live
+
+import (
+	"time"
+
+	"boxcar/internal/media"
+)
+
+// Status: a channel's ingest health, as the status view and the console show
+// it.
+
+// Status is the ingest health of a channel.
+type Status struct {
+	Channel        string        `json:"channel"`
+	ActiveInput    Input         `json:"activeInput"`
+	InputSwitches  uint64        `json:"inputSwitches"`
+	Inputs         []InputStatus `json:"inputs"`
+	Tracks         []TrackStatus `json:"tracks"`
+	Renditions     []Rendition   `json:"renditions,omitempty"`
+	Segments       int           `json:"segments"`
+	FirstSeq       uint64        `json:"firstSequence,omitempty"`
+	LastSeq        uint64        `json:"lastSequence,omitempty"`
+	Gaps           int           `json:"gaps"`
+	Discontinuity  uint64        `json:"discontinuitySequence"`
+	TargetDuration float64       `json:"targetDurationSeconds"`
+	WindowSeconds  float64       `json:"windowSeconds"`
+	MediaBytes     int64         `json:"mediaBytes"`
+	Ended          bool          `json:"ended"`
+	LastUpdated    *time.Time    `json:"lastUpdated,omitempty"`
+	Pending        int           `json:"pendingSegments"`
+	// Fallback counts the ended input's last segments held for a
+	// possible replacement (end.go).
+	Fallback int            `json:"fallbackSegments,omitempty"`
+	Extra    map[string]any `json:"extra,omitempty"`
+}
+
+// InputStatus is the state of one ingest input.
+type InputStatus struct {
+	Input  Input `json:"input"`
+	Active bool  `json:"active"`
+	// Ended is set once the input's encoder ended its playlists
+	// (#EXT-X-ENDLIST) and until it resumes.
+	Ended              bool     `json:"ended,omitempty"`
+	LastDeliveryAgeSec *float64 `json:"lastDeliveryAgeSeconds,omitempty"`
+}
+
+// TrackStatus is the state of one track.
+type TrackStatus struct {
+	ID                 int      `json:"id"`
+	Rendition          string   `json:"rendition"`
+	Kind               string   `json:"kind"`
+	Codec              string   `json:"codec"`
+	Width              int      `json:"width,omitempty"`
+	Height             int      `json:"height,omitempty"`
+	SampleRate         int      `json:"sampleRate,omitempty"`
+	LastFragmentAgeSec *float64 `json:"lastFragmentAgeSeconds,omitempty"`
+}
+
+// Status reports the channel's ingest health at now.
+func (t *Timeline) Status(now time.Time) Status {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := Status{
+		Channel:        t.id,
+		ActiveInput:    t.st.Active,
+		InputSwitches:  t.st.Switches,
+		Renditions:     t.st.Renditions,
+		Segments:       len(t.segs),
+		Discontinuity:  t.st.DiscSeq,
+		TargetDuration: t.st.TargetDuration.Seconds(),
+		MediaBytes:     t.bytes,
+		Ended:          t.st.Ended,
+		Pending:        len(t.pending),
+		Fallback:       len(t.fallback),
+	}
+	for _, i := range []Input{1, 2} {
+		is := InputStatus{Input: i, Active: i == t.st.Active, Ended: t.st.Inputs[i].Ended}
+		if in, ok := t.st.Inputs[i]; ok && !in.LastDelivery.IsZero() {
+			age := now.Sub(in.LastDelivery).Seconds()
+			is.LastDeliveryAgeSec = &age
+		}
+		s.Inputs = append(s.Inputs, is)
+	}
+	for _, tr := range t.tracks {
+		info := tr.Latest().Info
+		ts := TrackStatus{ID: tr.ID, Rendition: tr.Rendition, Kind: tr.Kind.String(), Codec: info.Codec.String(), Width: info.Width, Height: info.Height, SampleRate: info.SampleRate}
+		if at, ok := t.lastFrag[tr.ID]; ok {
+			age := now.Sub(at).Seconds()
+			ts.LastFragmentAgeSec = &age
+		}
+		s.Tracks = append(s.Tracks, ts)
+	}
+	if n := len(t.segs); n > 0 {
+		s.FirstSeq, s.LastSeq = t.segs[0].Seq, t.segs[n-1].Seq
+		s.WindowSeconds = float64(t.segs[n-1].End()-t.segs[0].Start) / media.VideoTimescale
+		snap := t.snap.Load()
+		s.LastUpdated = &snap.Updated
+	}
+	for i := range t.segs {
+		if t.segs[i].Gap {
+			s.Gaps++
+		}
+	}
+	return s
+}
