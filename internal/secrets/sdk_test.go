@@ -3,11 +3,8 @@ package secrets_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -19,7 +16,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/mediapackage"
@@ -337,59 +333,6 @@ func listStages(t *testing.T, sm *secretsmanager.Client, arn string) map[string]
 	return out
 }
 
-func TestListSecrets(t *testing.T) {
-	ctx := context.Background()
-	e := newEnv(t, nil)
-	for i, name := range []string{"prod/cdn", "prod/db", "dev/cdn", "other"} {
-		tags := []types.Tag{{Key: aws.String("env"), Value: aws.String(strings.Split(name, "/")[0])}}
-		if _, err := e.admin.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), Description: aws.String("Secret number " + string(rune('A'+i))), Tags: tags}); err != nil {
-			t.Fatal(err)
-		}
-		e.clock.Advance(time.Second)
-	}
-	tests := []struct {
-		name string
-		in   secretsmanager.ListSecretsInput
-		want []string
-	}{
-		{"all, created order", secretsmanager.ListSecretsInput{}, []string{"prod/cdn", "prod/db", "dev/cdn", "other"}},
-		{"by name desc", secretsmanager.ListSecretsInput{SortBy: types.SortByTypeName, SortOrder: types.SortOrderTypeDesc}, []string{"prod/db", "prod/cdn", "other", "dev/cdn"}},
-		{"name prefix", secretsmanager.ListSecretsInput{Filters: []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"prod/"}}}}, []string{"prod/cdn", "prod/db"}},
-		{"negated", secretsmanager.ListSecretsInput{Filters: []types.Filter{{Key: types.FilterNameStringTypeName, Values: []string{"!prod/"}}}}, []string{"dev/cdn", "other"}},
-		{"tag value", secretsmanager.ListSecretsInput{Filters: []types.Filter{{Key: types.FilterNameStringTypeTagValue, Values: []string{"dev", "other"}}}}, []string{"dev/cdn", "other"}},
-		{"description any case", secretsmanager.ListSecretsInput{Filters: []types.Filter{{Key: types.FilterNameStringTypeDescription, Values: []string{"SECRET NUMBER B"}}}}, []string{"prod/db"}},
-		{"all words", secretsmanager.ListSecretsInput{Filters: []types.Filter{{Key: types.FilterNameStringTypeAll, Values: []string{"secret prod"}}}}, []string{"prod/cdn", "prod/db"}},
-		{"two filters", secretsmanager.ListSecretsInput{Filters: []types.Filter{
-			{Key: types.FilterNameStringTypeTagKey, Values: []string{"env"}},
-			{Key: types.FilterNameStringTypeName, Values: []string{"dev"}}}}, []string{"dev/cdn"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			in := tc.in
-			in.MaxResults = aws.Int32(3)
-			var got []string
-			p := secretsmanager.NewListSecretsPaginator(e.reader, &in)
-			for p.HasMorePages() {
-				page, err := p.NextPage(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, s := range page.SecretList {
-					got = append(got, aws.ToString(s.Name))
-				}
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("listed (-want +got):\n%s", diff)
-			}
-		})
-	}
-	_, err := e.admin.ListSecrets(ctx, &secretsmanager.ListSecretsInput{NextToken: aws.String("bogus")})
-	var badToken *types.InvalidNextTokenException
-	if !errors.As(err, &badToken) {
-		t.Errorf("ListSecrets with a bogus token: got %v, want InvalidNextTokenException", err)
-	}
-}
-
 // TestAuth: the same keys and roles as the MediaPackage API, refusals as
 // errors the SDK parses, every mutating call in the audit log, no value
 // in any log.
@@ -502,114 +445,6 @@ func TestAuth(t *testing.T) {
 	}
 	if n := boxtest.Metric(t, e.registry, "boxcar_secrets_requests_total", map[string]string{"operation": "PutSecretValue", "code_class": "4xx"}); n != 1 {
 		t.Errorf("boxcar_secrets_requests_total{PutSecretValue,4xx} = %g, want 1", n)
-	}
-}
-
-// TestWire checks the AWS JSON 1.1 shapes on the wire: the route, strict
-// members and the error body the SDKs parse.
-func TestWire(t *testing.T) {
-	e := newEnv(t, func(c *config.Config) { c.Auth.InsecureNoAuth = true })
-	const jsonType = "application/x-amz-json-1.1"
-	post := func(t *testing.T, target, ctype, body string) (int, http.Header, []byte) {
-		t.Helper()
-		req, err := http.NewRequest(http.MethodPost, e.url+"/", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if target != "" {
-			req.Header.Set("X-Amz-Target", target)
-		}
-		req.Header.Set("Content-Type", ctype)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, resp.Header, b
-	}
-	big := strings.Repeat("x", 65537)
-	tests := []struct {
-		name, target, ctype, body string
-		code                      string
-	}{
-		{"unknown member", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","Bogus":1}`, "InvalidParameterException"},
-		{"member name case", "secretsmanager.CreateSecret", jsonType, `{"name":"a"}`, "InvalidParameterException"},
-		{"member twice", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","Name":"b"}`, "InvalidParameterException"},
-		{"wrong type", "secretsmanager.CreateSecret", jsonType, `{"Name":5}`, "InvalidParameterException"},
-		{"not an object", "secretsmanager.CreateSecret", jsonType, `[1]`, "SerializationException"},
-		{"bad name", "secretsmanager.CreateSecret", jsonType, `{"Name":"a b"}`, "InvalidParameterException"},
-		{"short token", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","ClientRequestToken":"x"}`, "InvalidParameterException"},
-		{"replication", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","AddReplicaRegions":[{"Region":"us-west-2"}]}`, "InvalidParameterException"},
-		{"both values", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","SecretString":"s","SecretBinary":"AA=="}`, "InvalidParameterException"},
-		{"value too large", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","SecretString":"` + big + `"}`, "InvalidParameterException"},
-		{"reserved tag", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","Tags":[{"Key":"aws:x","Value":"y"}]}`, "InvalidParameterException"},
-		{"unknown operation", "secretsmanager.RotateSecret", jsonType, `{}`, "UnknownOperationException"},
-		{"another service", "MediaPackage.CreateChannel", jsonType, `{}`, "UnknownOperationException"},
-		{"no target", "", jsonType, `{}`, "UnknownOperationException"},
-		{"content type", "secretsmanager.ListSecrets", "text/plain", `{}`, "SerializationException"},
-		{"not found", "secretsmanager.DescribeSecret", jsonType, `{"SecretId":"nope"}`, "ResourceNotFoundException"},
-		{"no value", "secretsmanager.PutSecretValue", jsonType, `{"SecretId":"nope"}`, "InvalidParameterException"},
-		{"window too short", "secretsmanager.DeleteSecret", jsonType, `{"SecretId":"nope","RecoveryWindowInDays":6}`, "InvalidParameterException"},
-		{"max results", "secretsmanager.ListSecrets", jsonType, `{"MaxResults":101}`, "InvalidParameterException"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			status, h, body := post(t, tc.target, tc.ctype, tc.body)
-			if status != http.StatusBadRequest {
-				t.Errorf("status %d, want 400", status)
-			}
-			var got map[string]string
-			if err := json.Unmarshal(body, &got); err != nil {
-				t.Fatalf("error body %q: %v", body, err)
-			}
-			if got["__type"] != tc.code || got["message"] == "" || len(got) != 2 {
-				t.Errorf("error body %s, want {\"__type\": %q, \"message\": …}", body, tc.code)
-			}
-			if h.Get("X-Amzn-Errortype") != tc.code || h.Get("Content-Type") != jsonType || h.Get("X-Amzn-Requestid") == "" {
-				t.Errorf("headers %v", h)
-			}
-		})
-	}
-	status, h, body := post(t, "secretsmanager.CreateSecret", jsonType, `{"Name":"raw","SecretString":"v"}`)
-	var out map[string]string
-	if err := json.Unmarshal(body, &out); status != http.StatusOK || err != nil || out["Name"] != "raw" || out["VersionId"] == "" || h.Get("Content-Type") != jsonType {
-		t.Errorf("CreateSecret: %d %s %v", status, body, h)
-	}
-	status, _, body = post(t, "secretsmanager.DescribeSecret", jsonType, `{"SecretId":"raw"}`)
-	var desc map[string]any
-	if err := json.Unmarshal(body, &desc); status != http.StatusOK || err != nil {
-		t.Fatalf("DescribeSecret: %d %s", status, body)
-	}
-	if _, ok := desc["CreatedDate"].(float64); !ok {
-		t.Errorf("CreatedDate is %T, want epoch seconds (a number): %s", desc["CreatedDate"], body)
-	}
-}
-
-// TestServiceInScope: a signature made for the mediapackage service does
-// not authorize a Secrets Manager call.
-func TestServiceInScope(t *testing.T) {
-	e := newEnv(t, nil)
-	body := `{"SecretId":"x"}`
-	req, err := http.NewRequest(http.MethodPost, e.url+"/", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Amz-Target", "secretsmanager.DescribeSecret")
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	sum := sha256.Sum256([]byte(body))
-	creds := aws.Credentials{AccessKeyID: adminKey, SecretAccessKey: adminSecret}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "mediapackage", region, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(b), "InvalidSignatureException") {
-		t.Errorf("signed for mediapackage: %d %s, want 403 InvalidSignatureException", resp.StatusCode, b)
 	}
 }
 
