@@ -31,19 +31,29 @@ import (
 func (t *Timeline) noteEnd(seg *IngestSegment, inStart, inDur int64) {
 	in := t.st.Inputs[seg.Input]
 	switch {
+	case seg.Ended && !in.Ended:
+		t.endInput(seg.Input, inStart+inDur, "segment", seg.Name)
 	case seg.Ended:
-		if !in.Ended {
-			in.Ended, in.EndedAt = true, inStart+inDur
-			t.m.log.Info("input ended", "channel", t.id, "input", int(seg.Input), "segment", seg.Name)
-			t.dropStandby(seg.Input)
-		} else if e := inStart + inDur; e > in.EndedAt {
+		if e := inStart + inDur; e > in.EndedAt {
 			in.EndedAt = e
+			t.st.Inputs[seg.Input] = in
 		}
 	case in.Ended && t.resumes(&in, seg, inStart):
 		in.Ended = false
+		t.st.Inputs[seg.Input] = in
 		t.m.log.Info("input resumed", "channel", t.id, "input", int(seg.Input), "segment", seg.Name)
 	}
-	t.st.Inputs[seg.Input] = in
+}
+
+// endInput marks input ended with its last segment ending at input time
+// at, and forgets its standby segments: it is no failover target. attrs
+// name what carried the end, for the log. Called with mu held.
+func (t *Timeline) endInput(input Input, at int64, attrs ...any) {
+	in := t.st.Inputs[input]
+	in.Ended, in.EndedAt = true, at
+	t.st.Inputs[input] = in
+	t.m.log.Info("input ended", append([]any{"channel", t.id, "input", int(input)}, attrs...)...)
+	t.dropStandby(input)
 }
 
 // resumes reports whether a segment from an ended input is new media and
@@ -70,15 +80,10 @@ func (t *Timeline) EndInput(ctx context.Context, input Input) {
 		t.mu.Unlock()
 		return
 	}
-	in.Ended, in.EndedAt = true, in.LastEnd
-	t.st.Inputs[input] = in
-	t.m.log.Info("input ended", "channel", t.id, "input", int(input))
-	t.dropStandby(input)
+	t.endInput(input, in.LastEnd)
 	var replay []*IngestSegment
 	if input == t.st.Active && t.inputLive(t.otherInput(input), now) {
-		t.switchInput(t.otherInput(input), now, t.switchReason())
-		replay = t.pickReplay()
-		t.standby = nil
+		replay = t.failOver(t.otherInput(input), now, t.switchReason())
 	}
 	t.refreshEnded(now)
 	t.mu.Unlock()

@@ -337,3 +337,62 @@ func TestFailedIndexCommitListsNothing(t *testing.T) {
 		t.Fatalf("failed commits counted %v times, want >= 1", got)
 	}
 }
+
+// TestEndLateRenditionDoesNotReopen: after the output ended, a rendition's
+// copy of the last segment that a playlist without #EXT-X-ENDLIST listed
+// (it lagged behind the others) joins that segment; it neither reopens
+// the output nor makes a new one, and as the standby input's it is no
+// failover target.
+func TestEndLateRenditionDoesNotReopen(t *testing.T) {
+	b := livetest.New(t, "ch1")
+	b.Declare(1)
+	b.Segments(1, 3)
+	all := b.Renditions
+	b.Renditions = all[:2] // the audio rendition lags
+	b.End(1, short)
+	b.Clock.Advance(2 * time.Second)
+	s := b.Tick()
+	if !s.Ended || len(s.Segments) != 4 {
+		t.Fatalf("ended %v, %d segments; want the output ended after 4", s.Ended, len(s.Segments))
+	}
+	late := &live.IngestSegment{Input: 1, Rendition: all[2].Name, TargetDuration: 2 * time.Second,
+		Tracks: []live.IngestTrack{{Key: "a0", Info: livetest.AudioInfo(), Samples: livetest.AudioSamples(3*segTicks, short)}}}
+	if _, err := b.Timeline.Add(context.Background(), late); err != nil {
+		t.Fatal(err)
+	}
+	s = b.Tick()
+	if !s.Ended || len(s.Segments) != 4 || discs(s) != 0 {
+		t.Fatalf("after the late rendition: ended %v, %d segments, %d discontinuities; want ended, 4, 0", s.Ended, len(s.Segments), discs(s))
+	}
+	if got := len(s.Segments[3].Frags); got != 3 {
+		t.Errorf("last segment has %d fragments, want 3 (the late rendition joins it)", got)
+	}
+}
+
+// TestEndLateRenditionOfEndedStandby: a lagging rendition's segment from
+// the input the channel just failed over from is not held as standby: the
+// ended input is no failover target.
+func TestEndLateRenditionOfEndedStandby(t *testing.T) {
+	b := alignedPair(t, 3)
+	all := b.Renditions
+	b.Renditions = all[:2] // the audio rendition of input 1 lags
+	b.End(1, short)
+	b.Renditions = all
+	if s := b.Timeline.Snapshot(); s.ActiveInput != 2 {
+		t.Fatalf("active input %d, want 2", s.ActiveInput)
+	}
+	late := &live.IngestSegment{Input: 1, Rendition: all[2].Name, TargetDuration: 2 * time.Second,
+		Tracks: []live.IngestTrack{{Key: "a0", Info: livetest.AudioInfo(), Samples: livetest.AudioSamples(3*segTicks, short)}}}
+	out, err := b.Timeline.Add(context.Background(), late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out == live.Standby {
+		t.Fatalf("the ended input's late segment was held as standby")
+	}
+	// Input 2 goes silent: the ended input 1 does not take over.
+	b.Skip(2, 3)
+	if s := b.Tick(); s.ActiveInput != 2 {
+		t.Fatalf("active input %d after input 2 went silent, want 2 (input 1 ended)", s.ActiveInput)
+	}
+}

@@ -49,6 +49,16 @@ func (t *Timeline) switchInput(to Input, now time.Time, reason string) {
 	t.publishSnapshot(now)
 }
 
+// failOver makes input to active and returns the buffered standby
+// segments to replay (pickReplay), forgetting the rest. Called with mu
+// held; the caller replays them once it released mu.
+func (t *Timeline) failOver(to Input, now time.Time, reason string) []*IngestSegment {
+	t.switchInput(to, now, reason)
+	replay := t.pickReplay()
+	t.standby = nil
+	return replay
+}
+
 // replay places buffered standby segments after a failover, in order.
 func (t *Timeline) replay(ctx context.Context, segs []*IngestSegment) {
 	for _, r := range segs {
@@ -97,10 +107,7 @@ func (t *Timeline) tick(ctx context.Context, now time.Time) {
 	t.publish(ctx, now)
 	var replay []*IngestSegment
 	if t.st.Active != 0 && len(t.standby) > 0 && t.failoverDue(now) {
-		to := t.standby[len(t.standby)-1].Input
-		t.switchInput(to, now, t.switchReason())
-		replay = t.pickReplay()
-		t.standby = nil
+		replay = t.failOver(t.standby[len(t.standby)-1].Input, now, t.switchReason())
 	}
 	var fallback []*IngestSegment
 	if len(t.fallback) > 0 && !now.Before(t.fallbackUntil) {

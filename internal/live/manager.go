@@ -72,7 +72,6 @@ type Manager struct {
 	sweepEvery     time.Duration
 	tickEvery      time.Duration
 	orphanMargin   time.Duration
-	orphansRemoved prometheus.Counter
 
 	mu       sync.Mutex
 	channels map[string]*Timeline
@@ -123,20 +122,12 @@ func Open(ctx context.Context, opts Options) (*Manager, error) {
 		sweepEvery:     opts.SweepInterval,
 		tickEvery:      opts.TickInterval,
 		orphanMargin:   opts.OrphanMargin,
-		orphansRemoved: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "boxcar_timeline_orphans_removed_total",
-			Help: "Media objects no timeline listed (left by a crash between writing and indexing) removed from the store.",
-		}),
-		channels: make(map[string]*Timeline),
-		orphans:  make(map[string]time.Time),
+		channels:       make(map[string]*Timeline),
+		orphans:        make(map[string]time.Time),
 	}
 	m.metrics = newMetrics(m)
 	if opts.Registry != nil {
 		if err := m.metrics.register(opts.Registry); err != nil {
-			ix.close()
-			return nil, err
-		}
-		if err := opts.Registry.Register(m.orphansRemoved); err != nil {
 			ix.close()
 			return nil, err
 		}
@@ -272,7 +263,7 @@ func (m *Manager) sweepOrphans(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 		if removed > 0 {
-			m.orphansRemoved.Add(float64(removed))
+			m.metrics.orphans.Add(float64(removed))
 			m.log.Info("timeline: removed media objects no index lists", "channel", id, "objects", removed, "kept_relisted", kept)
 		}
 	}

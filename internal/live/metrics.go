@@ -14,6 +14,7 @@ type metrics struct {
 	publishes *prometheus.CounterVec
 	drops     *prometheus.CounterVec
 	errors    *prometheus.CounterVec
+	orphans   prometheus.Counter
 
 	activeDesc   *prometheus.Desc
 	ageDesc      *prometheus.Desc
@@ -40,6 +41,10 @@ func newMetrics(m *Manager) *metrics {
 			Name: "boxcar_timeline_errors_total",
 			Help: "Failed timeline operations, by op: commit (timeline index), delete (media store), replay and fallback (placing held segments).",
 		}, []string{"channel", "op"}),
+		orphans: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "boxcar_timeline_orphans_removed_total",
+			Help: "Media objects no timeline listed (left by a crash between writing and indexing) removed from the store.",
+		}),
 		activeDesc: prometheus.NewDesc("boxcar_active_input",
 			"The ingest input (1 or 2) feeding the channel; 0 before any delivered.", []string{"channel"}, nil),
 		ageDesc: prometheus.NewDesc("boxcar_last_fragment_age_seconds",
@@ -52,7 +57,7 @@ func newMetrics(m *Manager) *metrics {
 }
 
 func (x *metrics) register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{x.switches, x.publishes, x.drops, x.errors, x} {
+	for _, c := range []prometheus.Collector{x.switches, x.publishes, x.drops, x.errors, x.orphans, x} {
 		if err := r.Register(c); err != nil {
 			return err
 		}

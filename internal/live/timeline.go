@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -124,9 +123,6 @@ type Timeline struct {
 	bytes         int64 // media bytes in the window
 	version       uint64
 	deleted       bool
-	// reopening is set while the first slot after an ended output is
-	// being placed.
-	reopening bool
 	// lastFrag is the wall time of each track's newest fragment.
 	lastFrag map[int]time.Time
 }
@@ -327,11 +323,16 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, mode addMode) (O
 		t.m.log.Info("input active", "channel", t.id, "input", int(seg.Input))
 	}
 	if mode != addFallback && seg.Input != t.st.Active {
-		if seg.Ended {
-			// The last segments of a standby input: kept only as the
-			// fallback of an input the channel just failed over from.
+		if t.st.Inputs[seg.Input].Ended {
+			// The last segments of an input that ended (late renditions
+			// of its last playlists too): kept only as the fallback of
+			// an input the channel just failed over from, never as a
+			// failover target.
 			out := t.holdFallback(seg)
 			t.mu.Unlock()
+			if out == Late {
+				t.m.metrics.dropped(t.id, "late")
+			}
 			return out, nil
 		}
 		if !t.failoverDue(now) {
@@ -339,9 +340,7 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, mode addMode) (O
 			t.mu.Unlock()
 			return Standby, nil
 		}
-		t.switchInput(seg.Input, now, t.switchReason())
-		replay := t.pickReplay()
-		t.standby = nil
+		replay := t.failOver(seg.Input, now, t.switchReason())
 		t.mu.Unlock()
 		t.replay(ctx, replay)
 		return t.add(ctx, seg, addReplay)
@@ -352,19 +351,19 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, mode addMode) (O
 		// input's segment for the same time arrives.
 		t.fallback = append(t.fallback[:0], seg)
 		t.fallbackUntil = now.Add(t.failoverTimeout())
-		t.switchInput(t.otherInput(seg.Input), now, fmt.Sprintf("input %d ended", seg.Input))
-		replay := t.pickReplay()
-		t.standby = nil
+		replay := t.failOver(t.otherInput(seg.Input), now, fmt.Sprintf("input %d ended", seg.Input))
 		t.mu.Unlock()
 		t.replay(ctx, replay)
 		return Fallback, nil
 	}
-	if t.st.Ended && !seg.Ended && mode != addFallback {
+	// An input that ended (a late rendition of its last playlist
+	// included) does not reopen the output; one that resumed does.
+	reopen := t.st.Ended && !t.st.Inputs[seg.Input].Ended && mode != addFallback
+	if reopen {
 		// The output had ended and an input resumes: the live
 		// presentation reopens after one discontinuity.
 		seg.Discontinuity = true
 		t.st.Ended = false
-		t.reopening = true
 		t.m.log.Info("channel output reopened", "channel", t.id, "input", int(seg.Input))
 	}
 
@@ -395,8 +394,8 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, mode addMode) (O
 		t.m.metrics.dropped(t.id, outcome.String())
 		return outcome, nil
 	}
-	if t.reopening && s.disc {
-		s.resumed, t.reopening = true, false
+	if reopen && s.disc {
+		s.resumed = true
 	}
 
 	// Reserve the tracks this segment fills and resolve their inits.
@@ -511,6 +510,3 @@ func (t *Timeline) add(ctx context.Context, seg *IngestSegment, mode addMode) (O
 	t.refreshEnded(now)
 	return Accepted, nil
 }
-
-// logger returns the channel's logger.
-func (t *Timeline) logger() *slog.Logger { return t.m.log.With("channel", t.id) }
