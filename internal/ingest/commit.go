@@ -41,7 +41,15 @@ func (h *Handler) commit(ctx context.Context, s *session, r *rendition, rep *com
 		now := h.clock.Now()
 		c.mu.Lock()
 		if len(r.pending) == 0 {
+			ended := r.ended
 			c.mu.Unlock()
+			if ended {
+				// The encoder stopped and all it listed was taken,
+				// skipped or refused: its end reaches the timeline even
+				// when no placed segment carried it (EndInput does
+				// nothing for an input that already ended).
+				h.timelines.Timeline(c.id).EndInput(ctx, s.input)
+			}
 			return first
 		}
 		p := r.pending[0]
@@ -62,12 +70,7 @@ func (h *Handler) commit(ctx context.Context, s *session, r *rendition, rep *com
 				s.take(p.name, now)
 				h.skipLocked(&skips, s, r, p, reasonNoInit, "their init segment never arrived")
 			}
-			last := len(r.pending) == 0
 			c.mu.Unlock()
-			if p.ended && last {
-				// The segment that would have carried the encoder's end.
-				h.timelines.Timeline(c.id).EndInput(ctx, s.input)
-			}
 			continue
 		}
 		r.pending = r.pending[1:]

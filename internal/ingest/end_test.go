@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -64,5 +65,24 @@ func TestEndlistEndsInputNotChannel(t *testing.T) {
 	}
 	if last := s.Segments[4]; !last.Disc || !last.Resumed || last.Seq != 5 || last.Start != s.Segments[3].End() {
 		t.Fatalf("first segment after the reopen: %+v", last)
+	}
+}
+
+// TestEndlistWithRefusedLastSegment: the encoder's last playlist ends with
+// a segment Boxcar refuses (it does not demux): the end still reaches the
+// timeline, and the one-input channel ends.
+func TestEndlistWithRefusedLastSegment(t *testing.T) {
+	fixtureDir(t)
+	fc := clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	e := newEnv(t, envOptions{clock: fc})
+	e.baseline()
+	// The last playlist arrives before its segment (one connection per
+	// PUT), and the segment turns out not to demux.
+	e.mustPut("ep1", "channel.m3u8", pl(0, "seg0.ts", "seg1.ts", "seg2.ts", "#EXT-X-ENDLIST"))
+	if code, msg := e.put("ep1", "seg2.ts", junkTS(50)); code != http.StatusUnprocessableEntity {
+		t.Fatalf("junk last segment: %d %q, want 422", code, msg)
+	}
+	if s := e.timeline.Timeline("ch1").Snapshot(); !s.Ended || len(s.Segments) != 2 {
+		t.Fatalf("output ended %v with %d segments; want ended after 2", s.Ended, len(s.Segments))
 	}
 }

@@ -184,17 +184,6 @@ func (h *Handler) putPlaylist(ctx context.Context, s *session, req *request, bod
 	}
 	var rep commitReport
 	err = rep.annotate(h.commit(ctx, s, r, &rep))
-	if m.ended {
-		// The encoder stopped. Its segments listed here carry the end to
-		// the timeline; when none is left to carry it (nothing new was
-		// listed), say it directly.
-		c.mu.Lock()
-		waiting := len(r.pending) > 0
-		c.mu.Unlock()
-		if !waiting {
-			h.timelines.Timeline(c.id).EndInput(ctx, s.input)
-		}
-	}
 	return created(existed), err
 }
 
@@ -223,6 +212,9 @@ func (h *Handler) listSegments(t target, s *session, name string, m *mediaPlayli
 	}
 	if m.target > 0 {
 		r.target = m.target
+	}
+	if m.ended {
+		r.ended = true
 	}
 	n := len(m.segments)
 	if n == 0 {
@@ -281,6 +273,9 @@ func (h *Handler) listSegments(t target, s *session, name string, m *mediaPlayli
 			}
 			from += rest
 		}
+	}
+	if from < n {
+		r.ended = m.ended // new segments from a live playlist: not ended
 	}
 	for i := from; i < n; i++ {
 		p := listedOf(names[i], m, i, now)

@@ -107,6 +107,10 @@ type rendition struct {
 	next    uint64
 	pending []*listed
 	target  time.Duration
+	// ended is set when the newest playlist of the rendition ended with
+	// #EXT-X-ENDLIST: once nothing of it is pending, the input ended
+	// (commit tells the timeline).
+	ended bool
 
 	// warned: an unsupported rendition was reported once. Guarded by
 	// commit.
