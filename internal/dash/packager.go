@@ -124,11 +124,7 @@ func mediaSegment(ctx context.Context, req *packager.Request, set *settings, ref
 	// Segments stay servable a little past the listed window (see
 	// servingGrace) but never beyond the delayed live point.
 	all := packager.Groups(s, set.segment)
-	delay := servingDelay(all, set.timeDelay, req.Now)
-	if s.Ended {
-		delay = 0 // the MPD lists up to the end
-	}
-	groups := packager.Window(all, set.window+set.servingGrace(), delay)
+	groups := packager.Window(all, set.window+set.servingGrace(), servingDelay(all, set.delay(s), req.Now))
 	var g *packager.Group
 	if set.format == TimeWithTimeline {
 		g = findByTime(s, groups, tr, ref.value)

@@ -102,12 +102,7 @@ func trackSpan(s *live.Snapshot, g *packager.Group, id int) span {
 // returns packager.ErrNotFound when there is nothing to list yet.
 func (p *Packager) newPlan(set *settings, s *live.Snapshot, now time.Time) (*plan, error) {
 	all := packager.Groups(s, set.segment)
-	delay := set.timeDelay
-	if s.Ended {
-		// Nothing more is coming: list up to the end.
-		delay = 0
-	}
-	win := packager.Window(all, set.window, delay)
+	win := packager.Window(all, set.window, set.delay(s))
 	if len(win) == 0 {
 		return nil, packager.ErrNotFound
 	}

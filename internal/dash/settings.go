@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"boxcar/internal/configstore"
+	"boxcar/internal/live"
 )
 
 // TemplateFormat is an endpoint's segmentTemplateFormat: how Representations
@@ -213,6 +214,16 @@ func (s *settings) profiles() string {
 // plus the endpoint's time delay, which also moves the listed live edge
 // back (packager.Window).
 func (s *settings) suggestedDelay() time.Duration { return s.presentationDelay + s.timeDelay }
+
+// delay is the time delay that applies to snapshot snap: none once the
+// channel ended, since nothing more is coming and the MPD lists up to the
+// end.
+func (s *settings) delay(snap *live.Snapshot) time.Duration {
+	if snap.Ended {
+		return 0
+	}
+	return s.timeDelay
+}
 
 // servingGrace is how long a segment stays servable after it left the
 // window: a player may work from an MPD up to minimumUpdatePeriod old

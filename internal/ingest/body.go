@@ -11,7 +11,8 @@ import (
 const (
 	// bodyChunk is the unit request body buffers grow by: memory follows
 	// the bytes received, whatever Content-Length declares. Chunks are
-	// pooled, so a steady push allocates next to nothing per upload.
+	// pooled; each upload still allocates its own exact-size copy, which
+	// the stored object keeps.
 	bodyChunk = 64 << 10
 	// chunkedRead bounds one read of a chunked body. net/http's chunked
 	// reader returns only when the buffer is full or a chunk ends, so a
