@@ -33,12 +33,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"boxcar/bench/internal/measure"
+	"boxcar/internal/hls/playlist"
 )
 
 func main() {
@@ -69,8 +70,8 @@ func run() error {
 	}
 	head := fmt.Sprintf("%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n", *method, *path, *addr)
 
-	before := sampleProc(*pid)
-	fmt.Printf("server before: %s\n", before)
+	before := measure.SampleProc(*pid)
+	fmt.Printf("server before: %s\n", procString(before))
 
 	start := time.Now()
 	since := func() time.Duration { return time.Since(start) }
@@ -88,7 +89,7 @@ func run() error {
 	// Samples and probes run until the end.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var peak procSample
+	var peak measure.Proc
 	var peakMu sync.Mutex
 	var probes probeStats
 	var bg sync.WaitGroup
@@ -99,14 +100,14 @@ func run() error {
 		defer tk.Stop()
 		last := time.Now()
 		for {
-			s := sampleProc(*pid)
+			s := measure.SampleProc(*pid)
 			peakMu.Lock()
-			peak.fds, peak.rssKB = max(peak.fds, s.fds), max(peak.rssKB, s.rssKB)
+			peak.FDs, peak.RSSKiB = max(peak.FDs, s.FDs), max(peak.RSSKiB, s.RSSKiB)
 			peakMu.Unlock()
 			if time.Since(last) >= time.Second {
 				last = time.Now()
 				fmt.Printf("t=%5.1fs open=%d opened=%d answered=%d closed=%d dial_errors=%d server: %s probe: %s\n",
-					since().Seconds(), opened.Load()-closed.Load(), opened.Load(), answered.Load(), closed.Load(), dialErrs.Load(), s, probes.recent())
+					since().Seconds(), opened.Load()-closed.Load(), opened.Load(), answered.Load(), closed.Load(), dialErrs.Load(), procString(s), probes.recent())
 			}
 			select {
 			case <-ctx.Done():
@@ -237,7 +238,7 @@ func run() error {
 	mu.Lock()
 	defer mu.Unlock()
 	open := opened.Load() - closed.Load()
-	after := sampleProc(*pid)
+	after := measure.SampleProc(*pid)
 	fmt.Printf("\nmode %s, %s %s, %d connections at once over %d source addresses", *mode, *method, *path, *n, *sources)
 	if *duration > 0 {
 		fmt.Printf(", reopened as closed for %s", *duration)
@@ -251,11 +252,11 @@ func run() error {
 	fmt.Printf("answers by status: %v\n", statuses)
 	fmt.Printf("closed by the server: %d; still open after %.1fs: %d\n", len(holds), end.Seconds(), open)
 	if len(holds) > 0 {
-		fmt.Printf("held per connection (headers sent to close): p50 %s, p99 %s, max %s\n",
-			pct(holds, 50), pct(holds, 99), pct(holds, 100))
+		q := percentiles(holds, 50, 99, 100)
+		fmt.Printf("held per connection (headers sent to close): p50 %s, p99 %s, max %s\n", q[0], q[1], q[2])
 		fmt.Printf("last close at %.2fs\n", lastClose.Seconds())
 	}
-	fmt.Printf("server peak: fds %d, RSS %d MiB; after: %s\n", peak.fds, peak.rssKB>>10, after)
+	fmt.Printf("server peak: fds %d, RSS %d MiB; after: %s\n", peak.FDs, peak.RSSKiB>>10, procString(after))
 	if *probe != "" {
 		fmt.Printf("probe: %s\n", probes.summary())
 	}
@@ -270,42 +271,21 @@ func statusOf(line string) string {
 	return "?"
 }
 
-func pct(d []time.Duration, p int) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	i := min(len(s)*p/100, len(s)-1)
-	return s[i].Round(time.Millisecond)
+// percentiles are measure.Percentiles of d, to the millisecond.
+func percentiles(d []time.Duration, ps ...int) []time.Duration {
+	q := measure.Percentiles(d, ps...)
+	for i := range q {
+		q[i] = q[i].Round(time.Millisecond)
+	}
+	return q
 }
 
-// procSample is a server's open descriptors and resident memory.
-type procSample struct {
-	fds   int
-	rssKB int
-}
-
-func (s procSample) String() string {
-	if s.fds == 0 && s.rssKB == 0 {
+// procString is a server's open descriptors and resident memory.
+func procString(p measure.Proc) string {
+	if p.FDs == 0 && p.RSSKiB == 0 {
 		return "-"
 	}
-	return fmt.Sprintf("fds=%d rss=%dMiB", s.fds, s.rssKB>>10)
-}
-
-func sampleProc(pid int) procSample {
-	if pid == 0 {
-		return procSample{}
-	}
-	var s procSample
-	if ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid)); err == nil {
-		s.fds = len(ents)
-	}
-	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-				s.rssKB, _ = strconv.Atoi(f[1])
-			}
-		}
-	}
-	return s
+	return fmt.Sprintf("fds=%d rss=%dMiB", p.FDs, p.RSSKiB>>10)
 }
 
 // probeStats are the timings of a normal player's fetches.
@@ -340,7 +320,8 @@ func (p *probeStats) recent() string {
 	if len(w) == 0 {
 		return fmt.Sprintf("ok=0 errors=%d", e)
 	}
-	return fmt.Sprintf("ok=%d errors=%d p50=%s max=%s", len(w), e, pct(w, 50), pct(w, 100))
+	q := percentiles(w, 50, 100)
+	return fmt.Sprintf("ok=%d errors=%d p50=%s max=%s", len(w), e, q[0], q[1])
 }
 
 func (p *probeStats) summary() string {
@@ -348,7 +329,8 @@ func (p *probeStats) summary() string {
 	defer p.mu.Unlock()
 	s := fmt.Sprintf("%d fetches (playlist + last segment, new connection each), %d failed", len(p.all)+p.errs, p.errs)
 	if len(p.all) > 0 {
-		s += fmt.Sprintf("; latency p50 %s, p99 %s, max %s", pct(p.all, 50), pct(p.all, 99), pct(p.all, 100))
+		q := percentiles(p.all, 50, 99, 100)
+		s += fmt.Sprintf("; latency p50 %s, p99 %s, max %s", q[0], q[1], q[2])
 	}
 	if p.last != "" {
 		s += "; last error: " + p.last
@@ -359,29 +341,44 @@ func (p *probeStats) summary() string {
 // fetchChain fetches the playlist at u and then the last URI it lists,
 // following a multivariant playlist to its last variant, down to a
 // segment.
-func fetchChain(ctx context.Context, get func(context.Context, string) ([]byte, error), u *url.URL) error {
+func fetchChain(ctx context.Context, c *http.Client, u *url.URL) error {
 	for range 3 {
-		b, err := get(ctx, u.String())
+		b, err := measure.Get(ctx, c, u.String())
 		if err != nil {
 			return err
 		}
 		if !strings.HasSuffix(u.Path, ".m3u8") {
 			return nil
 		}
-		var last string
-		for _, l := range strings.Split(string(b), "\n") {
-			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
-				last = l
-			}
-		}
-		if last == "" {
-			return errors.New("playlist lists nothing")
+		last, err := lastURI(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", u, err)
 		}
 		if u, err = u.Parse(last); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// lastURI is the last variant of a multivariant playlist or the last
+// segment of a media playlist.
+func lastURI(b []byte) (string, error) {
+	pl, err := playlist.Parse(b)
+	if err != nil {
+		return "", err
+	}
+	switch pl := pl.(type) {
+	case *playlist.Multivariant:
+		if n := len(pl.Variants); n > 0 {
+			return pl.Variants[n-1].URI, nil
+		}
+	case *playlist.Media:
+		if n := len(pl.Segments); n > 0 {
+			return pl.Segments[n-1].URI, nil
+		}
+	}
+	return "", errors.New("playlist lists nothing")
 }
 
 // runProbe fetches the playlist at u and the last segment it lists,
@@ -393,22 +390,6 @@ func runProbe(ctx context.Context, u string, every time.Duration, st *probeStats
 		st.add(0, err)
 		return
 	}
-	get := func(ctx context.Context, u string) ([]byte, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err == nil && resp.StatusCode != http.StatusOK {
-			err = fmt.Errorf("GET %s: %s", u, resp.Status)
-		}
-		return b, err
-	}
 	tk := time.NewTicker(every)
 	defer tk.Stop()
 	for {
@@ -418,7 +399,7 @@ func runProbe(ctx context.Context, u string, every time.Duration, st *probeStats
 		case <-tk.C:
 		}
 		t := time.Now()
-		err := fetchChain(ctx, get, base)
+		err := fetchChain(ctx, client, base)
 
 		if ctx.Err() != nil {
 			return

@@ -23,12 +23,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -36,11 +34,13 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"boxcar/bench/internal/measure"
+	"boxcar/internal/hls/playlist"
 )
 
 func main() {
@@ -133,39 +133,32 @@ loop:
 // mediaPlaylistURL returns u when it is a media playlist, else the chosen
 // variant of the multivariant playlist u.
 func mediaPlaylistURL(ctx context.Context, u, variant string) (string, error) {
-	body, err := get(ctx, http.DefaultClient, u)
+	body, err := measure.Get(ctx, http.DefaultClient, u)
 	if err != nil {
 		return "", err
 	}
-	if !strings.Contains(string(body), "#EXT-X-STREAM-INF") {
+	pl, err := playlist.Parse(body)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", u, err)
+	}
+	mv, ok := pl.(*playlist.Multivariant)
+	if !ok {
 		return u, nil
 	}
-	var best string
-	var bestBW int
-	lines := strings.Split(string(body), "\n")
-	for i, l := range lines {
-		attrs, ok := strings.CutPrefix(l, "#EXT-X-STREAM-INF:")
-		if !ok || i+1 >= len(lines) {
-			continue
-		}
-		bw := 0
-		for _, a := range strings.Split(attrs, ",") {
-			if v, ok := strings.CutPrefix(a, "BANDWIDTH="); ok {
-				bw, _ = strconv.Atoi(v)
-			}
-		}
-		if best == "" || variant == "lowest" && bw < bestBW || variant == "highest" && bw > bestBW {
-			best, bestBW = strings.TrimSpace(lines[i+1]), bw
+	var best *playlist.Variant
+	for i, v := range mv.Variants {
+		if best == nil || variant == "lowest" && v.Bandwidth < best.Bandwidth || variant == "highest" && v.Bandwidth > best.Bandwidth {
+			best = &mv.Variants[i]
 		}
 	}
-	if best == "" {
+	if best == nil {
 		return "", fmt.Errorf("%s lists no variant", u)
 	}
 	base, err := url.Parse(u)
 	if err != nil {
 		return "", err
 	}
-	ref, err := url.Parse(best)
+	ref, err := url.Parse(best.URI)
 	if err != nil {
 		return "", err
 	}
@@ -192,26 +185,6 @@ func newClient(i int, o options) *http.Client {
 	}
 }
 
-func get(ctx context.Context, c *http.Client, u string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", u, resp.Status)
-	}
-	return body, nil
-}
-
 // play is one player: reload, fetch what is new, wait about a target
 // duration, until ctx ends.
 func play(ctx context.Context, c *http.Client, media string, st *stats) {
@@ -220,29 +193,32 @@ func play(ctx context.Context, c *http.Client, media string, st *stats) {
 	started := false
 	for ctx.Err() == nil {
 		t0 := time.Now()
-		body, err := get(ctx, c, media)
+		body, err := measure.Get(ctx, c, media)
 		if ctx.Err() != nil {
 			return
+		}
+		var pl *playlist.Media
+		if err == nil {
+			pl, err = parseMedia(body)
 		}
 		st.done(kindPlaylist, time.Since(t0), len(body), err)
 		wait := 2 * time.Second
 		if err == nil {
-			pl := parseMedia(body)
-			if pl.target > 0 {
-				wait = pl.target
+			if pl.TargetDuration > 0 {
+				wait = time.Duration(pl.TargetDuration) * time.Second
 			}
-			for i, uri := range pl.uris {
-				seq := pl.seq + uint64(i)
-				if !started && i < len(pl.uris)-3 || started && seq <= last {
+			for i, s := range pl.Segments {
+				seq := s.Sequence
+				if !started && i < len(pl.Segments)-3 || started && seq <= last {
 					continue
 				}
-				ref, err := url.Parse(uri)
+				ref, err := url.Parse(s.URI)
 				if err != nil {
 					st.done(kindSegment, 0, 0, err)
 					continue
 				}
 				t1 := time.Now()
-				seg, err := get(ctx, c, base.ResolveReference(ref).String())
+				seg, err := measure.Get(ctx, c, base.ResolveReference(ref).String())
 				if ctx.Err() != nil {
 					return
 				}
@@ -260,28 +236,17 @@ func play(ctx context.Context, c *http.Client, media string, st *stats) {
 	}
 }
 
-type mediaPlaylist struct {
-	seq    uint64
-	target time.Duration
-	uris   []string
-}
-
-func parseMedia(b []byte) mediaPlaylist {
-	var m mediaPlaylist
-	sc := bufio.NewScanner(strings.NewReader(string(b)))
-	for sc.Scan() {
-		l := strings.TrimSpace(sc.Text())
-		switch {
-		case strings.HasPrefix(l, "#EXT-X-MEDIA-SEQUENCE:"):
-			m.seq, _ = strconv.ParseUint(strings.TrimPrefix(l, "#EXT-X-MEDIA-SEQUENCE:"), 10, 64)
-		case strings.HasPrefix(l, "#EXT-X-TARGETDURATION:"):
-			n, _ := strconv.Atoi(strings.TrimPrefix(l, "#EXT-X-TARGETDURATION:"))
-			m.target = time.Duration(n) * time.Second
-		case l != "" && l[0] != '#':
-			m.uris = append(m.uris, l)
-		}
+// parseMedia parses a media playlist; a multivariant one is an error.
+func parseMedia(b []byte) (*playlist.Media, error) {
+	pl, err := playlist.Parse(b)
+	if err != nil {
+		return nil, err
 	}
-	return m
+	m, ok := pl.(*playlist.Media)
+	if !ok {
+		return nil, errors.New("playlist: a multivariant playlist where a media playlist was expected")
+	}
+	return m, nil
 }
 
 const (
@@ -363,44 +328,17 @@ func (s *stats) take(pid int, at time.Duration, loaded bool) sample {
 	for k := range kinds {
 		total += s.reqs[k]
 		l := s.lat[k]
-		slices.Sort(l)
-		if n := len(l); n > 0 {
-			out.p50[k], out.p99[k] = l[n/2], l[n*99/100]
-		}
+		q := measure.Percentiles(l, 50, 99)
+		out.p50[k], out.p99[k] = q[0], q[1]
 		s.lat[k] = l[:0]
 	}
 	out.rps = float64(total) / dt
 	out.mbps = float64(s.bytes) / dt / 1e6
 	s.reqs, s.errs, s.bytes, s.last = [kinds]int{}, [kinds]int{}, 0, now
 	s.mu.Unlock()
-	if pid > 0 {
-		out.rss, out.threads = procStatus(pid)
-		if ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid)); err == nil {
-			out.fds = len(ents)
-		}
-	}
+	p := measure.SampleProc(pid)
+	out.rss, out.fds, out.threads = p.RSSKiB, p.FDs, p.Threads
 	return out
-}
-
-// procStatus reads VmRSS (KiB) and Threads from /proc/<pid>/status.
-func procStatus(pid int) (rss int64, threads int) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		f := strings.Fields(l)
-		if len(f) < 2 {
-			continue
-		}
-		switch f[0] {
-		case "VmRSS:":
-			rss, _ = strconv.ParseInt(f[1], 10, 64)
-		case "Threads:":
-			threads, _ = strconv.Atoi(f[1])
-		}
-	}
-	return rss, threads
 }
 
 func summarize(samples []sample, st *stats, o options) error {
