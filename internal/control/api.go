@@ -251,8 +251,8 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, &Error{http.StatusRequestEntityTooLarge, errTooLarge,
-				fmt.Sprintf("request body exceeds %d bytes", maxBodyBytes)}
+			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Type: errTooLarge,
+				Message: fmt.Sprintf("request body exceeds %d bytes", maxBodyBytes)}
 		}
 		return nil, unprocessable("reading the request body failed")
 	}
@@ -333,7 +333,7 @@ func (a *API) serve(ctx context.Context, w http.ResponseWriter, c *call, need st
 	case a.inflight <- struct{}{}:
 		defer func() { <-a.inflight }()
 	default:
-		return 0, nil, &Error{http.StatusTooManyRequests, errTooManyRequest, "too many concurrent API requests; retry with backoff"}
+		return 0, nil, &Error{Status: http.StatusTooManyRequests, Type: errTooManyRequest, Message: "too many concurrent API requests; retry with backoff"}
 	}
 	p, err := a.authorize(c.r, body, need)
 	c.principal = p
@@ -354,7 +354,7 @@ func (a *API) writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		a.log.Error("api: encode response", "err", err)
-		a.writeError(w, &Error{http.StatusInternalServerError, errInternal, "encoding the response failed"})
+		a.writeError(w, &Error{Status: http.StatusInternalServerError, Type: errInternal, Message: "encoding the response failed"})
 		return
 	}
 	h.Set("Content-Type", "application/json")

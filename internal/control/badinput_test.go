@@ -240,7 +240,7 @@ func FuzzEndpointBody(f *testing.F) {
 	e := newEnv(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var in createEndpointRequest
-		err := decodeStrict(body, &in)
+		err := DecodeStrict(body, &in)
 		var ep *configstore.OriginEndpoint
 		if err == nil {
 			ep, err = e.api.newEndpoint(&in)
@@ -278,7 +278,7 @@ func FuzzEndpointBody(f *testing.F) {
 		}
 		again, _ := json.Marshal(settings)
 		var up updateEndpointRequest
-		if err := decodeStrict(again, &up); err != nil {
+		if err := DecodeStrict(again, &up); err != nil {
 			t.Fatalf("describe output does not decode as an update: %v\n%s", err, again)
 		}
 		ep2 := *ep

@@ -38,7 +38,7 @@ func channelError(err error, id string) error {
 
 func (a *API) createChannel(ctx context.Context, c *call) (int, any, error) {
 	var in createChannelRequest
-	if err := decodeStrict(c.body, &in); err != nil {
+	if err := DecodeStrict(c.body, &in); err != nil {
 		return 0, nil, err
 	}
 	c.resource = a.channelARN(in.ID)
@@ -120,7 +120,7 @@ func (a *API) updateChannel(ctx context.Context, c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	var in updateChannelRequest
-	if err := decodeStrict(c.body, &in); err != nil {
+	if err := DecodeStrict(c.body, &in); err != nil {
 		return 0, nil, err
 	}
 	var fe fieldErrors
@@ -177,7 +177,7 @@ func (a *API) configureLogs(ctx context.Context, c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	var in configureLogsRequest
-	if err := decodeStrict(c.body, &in); err != nil {
+	if err := DecodeStrict(c.body, &in); err != nil {
 		return 0, nil, err
 	}
 	var fe fieldErrors

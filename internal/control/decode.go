@@ -2,6 +2,7 @@ package control
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,20 +14,33 @@ import (
 	"strings"
 )
 
-// decodeStrict decodes a request body, which must be one JSON object, into
+// ErrNotJSONObject is matched (errors.Is) by DecodeStrict's error when
+// the body is not one JSON object: not JSON at all, another JSON value, or
+// an object followed by more data. Any other refusal is about the object's
+// members.
+var ErrNotJSONObject = errors.New("request body is not one JSON object")
+
+// DecodeStrict decodes a request body, which must be one JSON object, into
 // v (a pointer to a request struct). Unlike encoding/json alone it matches
-// member names exactly (the wire is case-sensitive camelCase), rejects
-// unknown members — the SDKs never send them, so one is a typo that would
+// member names exactly (the wire is case-sensitive), rejects unknown
+// members — the SDKs never send them, so one is a typo that would
 // otherwise silently do nothing — rejects a member given twice in one
-// object, and names the member's full path in every error:
+// object, at any depth, and names the member's full path in every error:
 // "hlsPackage.segmentDurationSeconds: must be an integer, got 6.5".
 // An empty body decodes as {}.
-func decodeStrict(body []byte, v any) error {
+//
+// A refusal is an *Error (422 UnprocessableEntityException) whose Message
+// is safe to show the client; it matches ErrNotJSONObject when the body is
+// not one JSON object. Another AWS-style API on the same listener (the
+// Secrets Manager subset) decodes with it too and maps the two kinds to
+// its own error codes. body should be at most MaxBodyBytes: the checks
+// walk all of it.
+func DecodeStrict(body []byte, v any) error {
 	_, err := decodeStrictObject(body, v)
 	return err
 }
 
-// decodeStrictObject is decodeStrict that also returns the body as a
+// decodeStrictObject is DecodeStrict that also returns the body as a
 // generic object (numbers as json.Number), for callers that need to know
 // which members were sent: an update leaves the others as they are.
 func decodeStrictObject(body []byte, v any) (map[string]any, error) {
@@ -39,16 +53,16 @@ func decodeStrictObject(body []byte, v any) (map[string]any, error) {
 	if err := dec.Decode(&raw); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			return nil, unprocessable("request body is not valid JSON: %v (at byte %d)", syn, syn.Offset)
+			return nil, notJSONObject("request body is not valid JSON: %v (at byte %d)", syn, syn.Offset)
 		}
-		return nil, unprocessable("request body is not valid JSON: %v", err)
+		return nil, notJSONObject("request body is not valid JSON: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, unprocessable("request body has data after the JSON object")
+		return nil, notJSONObject("request body has data after the JSON object")
 	}
 	obj, ok := raw.(map[string]any)
 	if !ok {
-		return nil, unprocessable("request body must be a JSON object, got %s", describeJSON(raw))
+		return nil, notJSONObject("request body must be a JSON object, got %s", describeJSON(raw))
 	}
 	// Decoding above proved the body is one well-formed value nested at
 	// most encoding/json's 10,000 levels deep, within maxBodyBytes: the
@@ -104,7 +118,7 @@ func checkDuplicateMembers(body []byte) error {
 			break
 		}
 		if err != nil {
-			return unprocessable("request body is not valid JSON: %v", err)
+			return notJSONObject("request body is not valid JSON: %v", err)
 		}
 		if len(stack) > 0 {
 			if top := stack[len(stack)-1]; top.seen != nil && top.isKey {
@@ -198,7 +212,7 @@ func checkShape(fe *fieldErrors, path string, val any, t reflect.Type) {
 		for _, key := range sortedKeys(obj) {
 			f, ok := fieldByJSONName(t, key)
 			if !ok {
-				fe.add(join(path, key), "unknown field (names are case-sensitive camelCase; see docs/api.md)")
+				fe.add(join(path, key), "unknown field (names are case-sensitive; see docs/api.md)")
 				continue
 			}
 			checkShape(fe, join(path, key), obj[key], f.Type)
@@ -213,6 +227,18 @@ func checkShape(fe *fieldErrors, path string, val any, t reflect.Type) {
 			checkShape(fe, join(path, key), obj[key], t.Elem())
 		}
 	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			// encoding/json's form of []byte: a base64 string.
+			s, ok := val.(string)
+			if !ok {
+				fe.add(path, "must be a base64 string, got %s", describeJSON(val))
+				return
+			}
+			if _, err := base64.StdEncoding.DecodeString(s); err != nil {
+				fe.add(path, "must be a base64 string: %v", err)
+			}
+			return
+		}
 		arr, ok := val.([]any)
 		if !ok {
 			fe.add(path, "must be an array, got %s", describeJSON(val))
@@ -239,13 +265,15 @@ func checkShape(fe *fieldErrors, path string, val any, t reflect.Type) {
 			fe.add(path, "must be an integer, got %s", describeJSON(val))
 			return
 		}
-		// The service model's integers are 32-bit.
 		i, err := n.Int64()
 		if err != nil {
-			fe.add(path, "must be an integer, got %s", n)
+			fe.add(path, "must be an integer, got %s", truncate(n.String(), 40))
 			return
 		}
-		if i < math.MinInt32 || i > math.MaxInt32 {
+		// The MediaPackage model's integers are 32-bit (int here); a
+		// member declared int64 takes the whole range (a Secrets Manager
+		// Long, or an Integer validated later).
+		if t.Kind() != reflect.Int64 && (i < math.MinInt32 || i > math.MaxInt32) {
 			fe.add(path, "must fit in 32 bits, got %d", i)
 		}
 	default:

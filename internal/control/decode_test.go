@@ -120,7 +120,7 @@ func FuzzDuplicateMembers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var v any
 		if json.Unmarshal(body, &v) != nil {
-			return // decodeStrict refuses invalid JSON before the walk
+			return // DecodeStrict refuses invalid JSON before the walk
 		}
 		err := checkDuplicateMembers(body)
 		lost := countNameTokens(body) != countNames(v)
@@ -142,7 +142,7 @@ func FuzzDuplicateMembers(f *testing.F) {
 func TestDuplicateMembersLimits(t *testing.T) {
 	const depth = 5000
 	deep := `{"a":` + strings.Repeat(`[`, depth) + `{"x":1,"x":2}` + strings.Repeat(`]`, depth) + `}`
-	err := decodeStrict([]byte(deep), new(createChannelRequest))
+	err := DecodeStrict([]byte(deep), new(createChannelRequest))
 	var apiErr *Error
 	want := "a" + strings.Repeat("[0]", depth) + ".x: given more than once"
 	if !errors.As(err, &apiErr) || apiErr.Status != 422 || !strings.HasPrefix(apiErr.Message, want) {
@@ -150,10 +150,75 @@ func TestDuplicateMembersLimits(t *testing.T) {
 	}
 
 	many := `{"tags":{` + strings.Repeat(`"k":"v",`, 1000) + `"k":"v"}}`
-	err = decodeStrict([]byte(many), new(createChannelRequest))
+	err = DecodeStrict([]byte(many), new(createChannelRequest))
 	if !errors.As(err, &apiErr) || apiErr.Status != 422 ||
 		strings.Count(apiErr.Message, "tags.k: given more than once") != maxReportedErrors ||
 		!strings.HasSuffix(apiErr.Message, fmt.Sprintf("; and %d more", 1000-maxReportedErrors)) {
 		t.Errorf("many duplicates: got %.300v…", err)
+	}
+}
+
+// TestDecodeStrictKinds: a body that is not one JSON object matches
+// ErrNotJSONObject and a body with wrong members does not; both are 422s.
+// The shapes cover what the Secrets Manager requests use besides the
+// MediaPackage ones: []byte (a base64 string), int64 (the whole range),
+// string lists and nested structs.
+func TestDecodeStrictKinds(t *testing.T) {
+	type item struct {
+		Key    string   `json:"Key"`
+		Values []string `json:"Values"`
+	}
+	type request struct {
+		Binary []byte  `json:"Binary"`
+		Long   *int64  `json:"Long"`
+		Short  *int    `json:"Short"`
+		Items  []item  `json:"Items"`
+		Text   *string `json:"Text"`
+	}
+	tests := []struct {
+		body    string
+		notJSON bool // want ErrNotJSONObject; else a member error, or none
+		want    string
+	}{
+		{``, false, ""},
+		{`{"Binary":"AAEC","Long":9007199254740993,"Short":-5,"Items":[{"Key":"k","Values":["a"]}],"Text":null}`, false, ""},
+		{`{"Binary":null}`, false, ""},
+		{`{"Text":`, true, "not valid JSON"},
+		{`[{}]`, true, "must be a JSON object, got an array"},
+		{`"x"`, true, "must be a JSON object"},
+		{`{} {}`, true, "data after the JSON object"},
+		{`{"Binary":5}`, false, "Binary: must be a base64 string, got the number 5"},
+		{`{"Binary":[1,2]}`, false, "Binary: must be a base64 string, got an array"},
+		{`{"Binary":"!!"}`, false, "Binary: must be a base64 string"},
+		{`{"Long":1.5}`, false, "Long: must be an integer, got 1.5"},
+		{`{"Long":99999999999999999999}`, false, "Long: must be an integer"},
+		{`{"Short":9007199254740993}`, false, "Short: must fit in 32 bits"},
+		{`{"Items":[{"key":"k"}]}`, false, "Items[0].key: unknown field"},
+		{`{"Items":[{"Key":"k","Key":"l"}]}`, false, "Items[0].Key: given more than once"},
+		{`{"Items":[{"Key":"k","Bogus":1}]}`, false, "Items[0].Bogus: unknown field"},
+		{`{"Items":[{"Values":[1]}]}`, false, "Items[0].Values[0]: must be a string"},
+		{`{"Items":[null]}`, false, "Items[0]: must not be null"},
+	}
+	for _, tc := range tests {
+		var v request
+		err := DecodeStrict([]byte(tc.body), &v)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: got %v, want no error", tc.body, err)
+			}
+			continue
+		}
+		var apiErr *Error
+		if !errors.As(err, &apiErr) || apiErr.Status != 422 || !strings.Contains(apiErr.Message, tc.want) {
+			t.Errorf("%s: got %v, want a 422 containing %q", tc.body, err, tc.want)
+			continue
+		}
+		if got := errors.Is(err, ErrNotJSONObject); got != tc.notJSON {
+			t.Errorf("%s: errors.Is(err, ErrNotJSONObject) = %t, want %t", tc.body, got, tc.notJSON)
+		}
+	}
+	var v request
+	if err := DecodeStrict([]byte(`{"Binary":"AAEC","Long":9007199254740993}`), &v); err != nil || string(v.Binary) != "\x00\x01\x02" || *v.Long != 9007199254740993 {
+		t.Errorf("decoded %+v, %v; want Binary 00 01 02, Long 9007199254740993", v, err)
 	}
 }

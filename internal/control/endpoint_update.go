@@ -125,7 +125,7 @@ func mergeEndpointUpdate(ep *configstore.OriginEndpoint, req map[string]any) (*e
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&out); err != nil {
-		// Both halves were checked (the request by decodeStrict, the
+		// Both halves were checked (the request by DecodeStrict, the
 		// stored endpoint by its own create or update): this is a bug.
 		return nil, fmt.Errorf("control: decode merged endpoint settings: %w", err)
 	}

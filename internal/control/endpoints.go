@@ -19,7 +19,7 @@ func endpointError(err error, id string) error {
 
 func (a *API) createEndpoint(ctx context.Context, c *call) (int, any, error) {
 	var in createEndpointRequest
-	if err := decodeStrict(c.body, &in); err != nil {
+	if err := DecodeStrict(c.body, &in); err != nil {
 		return 0, nil, err
 	}
 	c.resource = a.endpointARN(in.ID)

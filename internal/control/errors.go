@@ -27,20 +27,33 @@ type Error struct {
 	Status  int
 	Type    string
 	Message string
+	// kind, if set, is a sentinel the error matches with errors.Is
+	// (ErrNotJSONObject).
+	kind error
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s (%d): %s", e.Type, e.Status, e.Message) }
 
+func (e *Error) Unwrap() error { return e.kind }
+
 func notFound(format string, a ...any) *Error {
-	return &Error{http.StatusNotFound, errNotFound, fmt.Sprintf(format, a...)}
+	return &Error{Status: http.StatusNotFound, Type: errNotFound, Message: fmt.Sprintf(format, a...)}
 }
 
 func unprocessable(format string, a ...any) *Error {
-	return &Error{http.StatusUnprocessableEntity, errUnprocessable, fmt.Sprintf(format, a...)}
+	return &Error{Status: http.StatusUnprocessableEntity, Type: errUnprocessable, Message: fmt.Sprintf(format, a...)}
+}
+
+// notJSONObject is unprocessable for a request body that is not one JSON
+// object; it matches ErrNotJSONObject.
+func notJSONObject(format string, a ...any) *Error {
+	e := unprocessable(format, a...)
+	e.kind = ErrNotJSONObject
+	return e
 }
 
 func forbidden(format string, a ...any) *Error {
-	return &Error{http.StatusForbidden, errForbidden, fmt.Sprintf(format, a...)}
+	return &Error{Status: http.StatusForbidden, Type: errForbidden, Message: fmt.Sprintf(format, a...)}
 }
 
 // fieldErrors collects validation problems of one request so the client
@@ -88,6 +101,6 @@ func asAPIError(err error, requestID string) (apiErr *Error, internal bool) {
 	if errors.As(err, &apiErr) {
 		return apiErr, false
 	}
-	return &Error{http.StatusInternalServerError, errInternal,
-		"internal error; the server log has the details under request_id " + requestID}, true
+	return &Error{Status: http.StatusInternalServerError, Type: errInternal,
+		Message: "internal error; the server log has the details under request_id " + requestID}, true
 }

@@ -35,7 +35,7 @@ func (a *API) harvestJobARN(id string) string { return a.arnPrefix + "harvest_jo
 
 func (a *API) createHarvestJob(ctx context.Context, c *call) (int, any, error) {
 	var in createHarvestJobRequest
-	if err := decodeStrict(c.body, &in); err != nil {
+	if err := DecodeStrict(c.body, &in); err != nil {
 		return 0, nil, err
 	}
 	c.resource = a.harvestJobARN(in.ID)

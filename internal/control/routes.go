@@ -112,8 +112,8 @@ func (a *API) fallback(mux *http.ServeMux) http.Handler {
 		}
 		if allowed != "" {
 			w.Header().Set("Allow", allowed)
-			a.writeError(w, &Error{http.StatusMethodNotAllowed, errMethodNotAllowed,
-				fmt.Sprintf("%s is not supported on %s; allowed: %s", r.Method, truncate(path, 200), allowed)})
+			a.writeError(w, &Error{Status: http.StatusMethodNotAllowed, Type: errMethodNotAllowed,
+				Message: fmt.Sprintf("%s is not supported on %s; allowed: %s", r.Method, truncate(path, 200), allowed)})
 			a.metrics.observe("Unknown", http.StatusMethodNotAllowed, 0)
 			return
 		}

@@ -98,7 +98,7 @@ func (a *API) tagResource(ctx context.Context, c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	var in tagResourceRequest
-	if err := decodeStrict(c.body, &in); err != nil {
+	if err := DecodeStrict(c.body, &in); err != nil {
 		return 0, nil, err
 	}
 	if in.Tags == nil {

@@ -12,7 +12,6 @@
 package secrets
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,7 +19,6 @@ import (
 	"maps"
 	"mime"
 	"net/http"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -338,82 +336,24 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 }
 
 // decode decodes a request body, one JSON object, into v (a pointer to a
-// request struct). Member names must match exactly (encoding/json alone
-// would take "name" for "Name"), and members the operation does not have
-// are refused, naming them. An empty body is {}.
+// request struct) as the MediaPackage API does (control.DecodeStrict):
+// member names must match exactly at every depth (encoding/json alone
+// would take "name" for "Name"), and a member the operation does not have
+// or one given twice in an object is refused, naming its path. A body that
+// is not one JSON object is a SerializationException; wrong members are an
+// InvalidParameterException. An empty body is {}.
 func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
+	err := control.DecodeStrict(body, v)
+	var ce *control.Error
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &ce):
+		return err
+	case errors.Is(err, control.ErrNotJSONObject):
+		return newError(codeSerialization, "%s", ce.Message)
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(body, &members); err != nil || members == nil {
-		return newError(codeSerialization, "the request body must be a JSON object")
-	}
-	if name, dup := duplicateMember(body); dup {
-		return invalidParam("member %q is given twice", truncate(name, 100))
-	}
-	t := reflect.TypeOf(v).Elem()
-	known := make(map[string]bool, t.NumField())
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		known[name] = true
-	}
-	for _, k := range slices.Sorted(maps.Keys(members)) {
-		if !known[k] {
-			return invalidParam("unknown member %q (member names are case-sensitive)", truncate(k, 100))
-		}
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return invalidParam("%s: want %s", te.Field, jsonKind(te.Type))
-		}
-		return newError(codeSerialization, "the request body does not decode: %v", err)
-	}
-	return nil
-}
-
-// duplicateMember finds a top-level member named twice in body, a valid
-// JSON object: encoding/json would silently keep the last one.
-func duplicateMember(body []byte) (string, bool) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if _, err := dec.Token(); err != nil { // {
-		return "", false
-	}
-	seen := make(map[string]bool)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", false
-		}
-		name, _ := tok.(string)
-		if seen[name] {
-			return name, true
-		}
-		seen[name] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return "", false
-		}
-	}
-	return "", false
-}
-
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int32, reflect.Int64:
-		return "an integer"
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 {
-			return "a base64 string"
-		}
-		return "a list"
-	}
-	return "an object"
+	return invalidParam("%s", ce.Message)
 }
 
 func (a *API) writeJSON(w http.ResponseWriter, v any) {

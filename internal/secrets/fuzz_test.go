@@ -16,6 +16,8 @@ func FuzzDecode(f *testing.F) {
 		`{"SecretId":"x","RecoveryWindowInDays":7,"ForceDeleteWithoutRecovery":true}`,
 		`{"Filters":[{"Key":"name","Values":["!a"]}],"MaxResults":3}`,
 		`{"Name":"a","Name":"b"}`, `{"Name":"\u0041"}`,
+		`{"Name":"a","Tags":[{"key":"a","KEY":"b","value":"v","Bogus":1}]}`,
+		`{"Filters":[{"Key":"name","Values":["a"],"Values":[1]}]}`, `{"Name":"a","SecretBinary":[1,2]}`,
 	} {
 		f.Add([]byte(seed))
 	}

@@ -109,6 +109,24 @@ func TestWire(t *testing.T) {
 		{"member twice", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","Name":"b"}`, "InvalidParameterException"},
 		{"wrong type", "secretsmanager.CreateSecret", jsonType, `{"Name":5}`, "InvalidParameterException"},
 		{"not an object", "secretsmanager.CreateSecret", jsonType, `[1]`, "SerializationException"},
+		{"not JSON", "secretsmanager.CreateSecret", jsonType, `{"Name":`, "SerializationException"},
+		{"data after the object", "secretsmanager.CreateSecret", jsonType, `{"Name":"a"} {}`, "SerializationException"},
+		// Nested members are held to the same rules; the first row is
+		// right, so the others fail on their members, not on the secret.
+		{"nested members right", "secretsmanager.TagResource", jsonType, `{"SecretId":"nope","Tags":[{"Key":"a","Value":"v"}]}`, "ResourceNotFoundException"},
+		{"nested member name case", "secretsmanager.TagResource", jsonType, `{"SecretId":"nope","Tags":[{"key":"a","Value":"v"}]}`, "InvalidParameterException"},
+		{"nested member twice", "secretsmanager.TagResource", jsonType, `{"SecretId":"nope","Tags":[{"Key":"a","Key":"b","Value":"v"}]}`, "InvalidParameterException"},
+		{"nested member twice, other case", "secretsmanager.TagResource", jsonType, `{"SecretId":"nope","Tags":[{"key":"a","KEY":"b","value":"v"}]}`, "InvalidParameterException"},
+		{"nested unknown member", "secretsmanager.TagResource", jsonType, `{"SecretId":"nope","Tags":[{"Key":"a","Value":"v","Bogus":1}]}`, "InvalidParameterException"},
+		{"nested member in a create", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","Tags":[{"Key":"a","value":"v"}]}`, "InvalidParameterException"},
+		{"filter member name case", "secretsmanager.ListSecrets", jsonType, `{"Filters":[{"key":"name","Values":["a"]}]}`, "InvalidParameterException"},
+		{"filter member twice", "secretsmanager.ListSecrets", jsonType, `{"Filters":[{"Key":"name","Values":["a"],"Values":["b"]}]}`, "InvalidParameterException"},
+		{"filter unknown member", "secretsmanager.ListSecrets", jsonType, `{"Filters":[{"Key":"name","Values":["a"],"Bogus":1}]}`, "InvalidParameterException"},
+		{"filter value not a string", "secretsmanager.ListSecrets", jsonType, `{"Filters":[{"Key":"name","Values":[1]}]}`, "InvalidParameterException"},
+		{"binary not a string", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","SecretBinary":5}`, "InvalidParameterException"},
+		{"binary as a list", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","SecretBinary":[1,2]}`, "InvalidParameterException"},
+		{"binary not base64", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","SecretBinary":"!!"}`, "InvalidParameterException"},
+		{"window not an integer", "secretsmanager.DeleteSecret", jsonType, `{"SecretId":"nope","RecoveryWindowInDays":7.5}`, "InvalidParameterException"},
 		{"bad name", "secretsmanager.CreateSecret", jsonType, `{"Name":"a b"}`, "InvalidParameterException"},
 		{"short token", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","ClientRequestToken":"x"}`, "InvalidParameterException"},
 		{"replication", "secretsmanager.CreateSecret", jsonType, `{"Name":"a","AddReplicaRegions":[{"Region":"us-west-2"}]}`, "InvalidParameterException"},
@@ -146,6 +164,15 @@ func TestWire(t *testing.T) {
 	var out map[string]string
 	if err := json.Unmarshal(body, &out); status != http.StatusOK || err != nil || out["Name"] != "raw" || out["VersionId"] == "" || h.Get("Content-Type") != jsonType {
 		t.Errorf("CreateSecret: %d %s %v", status, body, h)
+	}
+	status, _, body = post(t, "secretsmanager.CreateSecret", jsonType, `{"Name":"bin","SecretBinary":"AAEC"}`)
+	if status != http.StatusOK {
+		t.Errorf("CreateSecret with a base64 SecretBinary: %d %s", status, body)
+	}
+	status, _, body = post(t, "secretsmanager.GetSecretValue", jsonType, `{"SecretId":"bin"}`)
+	var value struct{ SecretBinary string }
+	if err := json.Unmarshal(body, &value); status != http.StatusOK || err != nil || value.SecretBinary != "AAEC" {
+		t.Errorf("GetSecretValue of a binary secret: %d %s, want SecretBinary \"AAEC\"", status, body)
 	}
 	status, _, body = post(t, "secretsmanager.DescribeSecret", jsonType, `{"SecretId":"raw"}`)
 	var desc map[string]any
