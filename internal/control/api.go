@@ -35,9 +35,6 @@ const (
 	// maxBodyBytes bounds a request body; the largest realistic endpoint
 	// configuration is a few KB.
 	maxBodyBytes = 1 << 20
-	// bodyReadTimeout bounds how long a request body may take to arrive:
-	// a few KB from any live client takes well under a second.
-	bodyReadTimeout = 30 * time.Second
 	// maxInFlight bounds concurrent API requests; more get 429
 	// TooManyRequestsException, which the SDKs retry with backoff.
 	maxInFlight = 64
@@ -231,16 +228,15 @@ func (a *API) authorize(r *http.Request, body []byte, need string) (principal, e
 const MaxBodyBytes = maxBodyBytes
 
 // ReadBody reads the whole body of an API request (this one's or another
-// AWS-style API's on the same listener), at most MaxBodyBytes within 30 s.
-// A body over the limit is an *http.MaxBytesError; any other error means
-// the body did not arrive whole.
+// AWS-style API's on the same listener), at most MaxBodyBytes. It sets no
+// deadline of its own: the listener bounds how long a body may take to
+// arrive (http.bodyTimeout, set on the connection when the request
+// starts), and a handler without such a listener waits as long as the
+// client sends. A body over the limit is an *http.MaxBytesError; any
+// other error means the body did not arrive whole.
 func ReadBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
-	}
-	rc := http.NewResponseController(w)
-	if err := rc.SetReadDeadline(time.Now().Add(bodyReadTimeout)); err == nil {
-		defer rc.SetReadDeadline(time.Time{})
 	}
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 }
