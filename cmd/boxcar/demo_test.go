@@ -71,7 +71,7 @@ func TestDemo(t *testing.T) {
 	waitFor(t, done, 60*time.Second, "a playable HLS manifest", func() bool { return playable(hlsURL) })
 	t.Logf("first playable HLS manifest %v after start", time.Since(begin).Round(10*time.Millisecond))
 
-	shot := filepath.Join(mediatest.ModuleRoot(t), "artifacts", "demo-page.png")
+	shot := filepath.Join(testutil.ModuleRoot(t), "artifacts", "demo-page.png")
 	if err := os.MkdirAll(filepath.Dir(shot), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ const (
 // status reports for it.
 func checkPage(ctx context.Context, t *testing.T, page, screenshot string) {
 	t.Helper()
-	root := mediatest.ModuleRoot(t)
+	root := testutil.ModuleRoot(t)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", filepath.Join("testdata", "page_clock.mjs"), filepath.Join(root, "e2e"), page, screenshot)

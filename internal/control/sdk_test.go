@@ -837,42 +837,13 @@ func TestAuditAndMetrics(t *testing.T) {
 		}
 	}
 
-	if got := metricValue(t, e, "boxcar_api_requests_total", "CreateChannel", "2xx"); got != 1 {
+	if got := testutil.Metric(t, e.registry, "boxcar_api_requests_total", map[string]string{"operation": "CreateChannel", "code_class": "2xx"}); got != 1 {
 		t.Errorf(`requests{CreateChannel,2xx} = %g, want 1`, got)
 	}
-	if got := metricValue(t, e, "boxcar_api_requests_total", "CreateChannel", "4xx"); got != 1 {
+	if got := testutil.Metric(t, e.registry, "boxcar_api_requests_total", map[string]string{"operation": "CreateChannel", "code_class": "4xx"}); got != 1 {
 		t.Errorf(`requests{CreateChannel,4xx} = %g, want 1`, got)
 	}
-	if got := metricValue(t, e, "boxcar_api_request_duration_seconds", "DescribeChannel", ""); got != 1 {
+	if got := testutil.Metric(t, e.registry, "boxcar_api_request_duration_seconds", map[string]string{"operation": "DescribeChannel"}); got != 1 {
 		t.Errorf(`duration{DescribeChannel} count = %g, want 1`, got)
 	}
-}
-
-// metricValue reads a counter (by operation and code class) or a
-// histogram's sample count (by operation) from the registry.
-func metricValue(t testing.TB, e *testEnv, name, operation, class string) float64 {
-	t.Helper()
-	mfs, err := e.registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["operation"] != operation || (class != "" && labels["code_class"] != class) {
-				continue
-			}
-			if m.GetCounter() != nil {
-				return m.GetCounter().GetValue()
-			}
-			return float64(m.GetHistogram().GetSampleCount())
-		}
-	}
-	return 0
 }

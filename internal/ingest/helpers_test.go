@@ -299,6 +299,13 @@ func (e *env) counter(name string, labels ...string) float64 {
 	return testutil.Metric(e.t, e.reg, name, want)
 }
 
+// gauge reads a gauge of the ingest registry, summed over its series (0
+// when absent).
+func (e *env) gauge(name string) float64 {
+	e.t.Helper()
+	return testutil.Metric(e.t, e.reg, name, nil)
+}
+
 // testIngestConfig has small limits so tests can exceed them cheaply.
 func testIngestConfig() config.IngestConfig {
 	return config.IngestConfig{

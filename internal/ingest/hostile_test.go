@@ -38,25 +38,6 @@ func (e *env) addChannel(id, user, pass string) {
 	}}}
 }
 
-// gauge reads a gauge of the ingest registry (0 when absent).
-func (e *env) gauge(name string) float64 {
-	e.t.Helper()
-	mfs, err := e.reg.Gather()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			var sum float64
-			for _, m := range mf.GetMetric() {
-				sum += m.GetGauge().GetValue()
-			}
-			return sum
-		}
-	}
-	return 0
-}
-
 // rawUpload is a request written by hand on its own connection.
 type rawUpload struct {
 	c    net.Conn

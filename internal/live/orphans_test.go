@@ -9,6 +9,7 @@ import (
 
 	"boxcar/internal/live"
 	"boxcar/internal/live/livetest"
+	"boxcar/internal/testutil"
 )
 
 // TestUnlistedMediaRemoved: a process killed between writing a segment's
@@ -74,33 +75,16 @@ func TestUnlistedMediaRemoved(t *testing.T) {
 			}
 		}
 	}
-	if got, want := counterValue(t, reg, "boxcar_timeline_orphans_removed_total"), float64(len(orphans)); got != want {
+	if got, want := testutil.Metric(t, reg, "boxcar_timeline_orphans_removed_total", nil), float64(len(orphans)); got != want {
 		t.Errorf("orphans removed metric: got %v, want %v", got, want)
 	}
 	// Forgotten once handled: later sweeps remove nothing more.
 	b.Clock.Advance(3 * time.Minute)
 	b.Manager.Sweep(ctx)
-	if got := counterValue(t, reg, "boxcar_timeline_orphans_removed_total"); got != float64(len(orphans)) {
+	if got := testutil.Metric(t, reg, "boxcar_timeline_orphans_removed_total", nil); got != float64(len(orphans)) {
 		t.Errorf("orphans removed metric after another sweep: got %v", got)
 	}
 	if !exists(reused) {
 		t.Errorf("%s (listed) removed by a later sweep", reused)
 	}
-}
-
-func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			for _, m := range mf.GetMetric() {
-				sum += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return sum
 }
