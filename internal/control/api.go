@@ -92,11 +92,9 @@ type API struct {
 	insecure       bool
 	channelDeleted func(context.Context, string)
 	secrets        SecretLookup
-	// unknown answers paths with no operation (Register sets it).
-	unknown  http.Handler
-	audit    *auditLog
-	metrics  *metrics
-	inflight chan struct{}
+	audit          *auditLog
+	metrics        *metrics
+	inflight       chan struct{}
 }
 
 // New builds the API. It opens the audit log file (Close closes it) and
@@ -185,7 +183,7 @@ func (a *API) Protect(minRole string, h http.Handler) http.Handler {
 		panic(fmt.Sprintf("control: Protect(%q): want config.RoleReadOnly or config.RoleAdmin", minRole))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requestID := newRequestID()
+		requestID := NewUUID()
 		w.Header().Set("x-amzn-RequestId", requestID)
 		err := a.signed(r, signingService)
 		var body []byte
@@ -194,7 +192,7 @@ func (a *API) Protect(minRole string, h http.Handler) http.Handler {
 		}
 		if err == nil {
 			var p principal
-			p, err = a.authorize(r, body, minRole)
+			p, err = a.authorize(r, body, signingService, minRole)
 			if err == nil {
 				r.Body = io.NopCloser(bytes.NewReader(body))
 				r.ContentLength = int64(len(body))
@@ -208,17 +206,23 @@ func (a *API) Protect(minRole string, h http.Handler) http.Handler {
 	})
 }
 
-// authorize authenticates the request and checks its role.
-func (a *API) authorize(r *http.Request, body []byte, need string) (principal, error) {
+// authorize authenticates the request, signed for the SigV4 service
+// service, and checks that the key's role includes need. With
+// auth.insecureNoAuth every request is made by "anonymous" with the admin
+// role. A role that does not include need is refused with the key's
+// principal and an error matching errRoleDenied.
+func (a *API) authorize(r *http.Request, body []byte, service, need string) (principal, error) {
 	if a.insecure {
 		return principal{AccessKeyID: "anonymous", Role: config.RoleAdmin}, nil
 	}
-	p, err := a.authenticate(r, body, a.clock.Now())
+	p, err := a.authenticate(r, body, service, a.clock.Now())
 	if err != nil {
 		return principal{}, err
 	}
 	if !roleAllows(p.Role, need) {
-		return p, forbidden("access key %q has the %s role; this call needs %s", p.AccessKeyID, p.Role, need)
+		e := forbidden("access key %q has the %s role; this call needs %s", p.AccessKeyID, p.Role, need)
+		e.kind = errRoleDenied
+		return p, e
 	}
 	return p, nil
 }
@@ -279,7 +283,7 @@ func (a *API) op(name string, mutating bool, fn handlerFunc) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		requestID := newRequestID()
+		requestID := NewUUID()
 		h := w.Header()
 		h.Set("x-amzn-RequestId", requestID)
 		setCORS(h)
@@ -331,7 +335,7 @@ func (a *API) serve(ctx context.Context, w http.ResponseWriter, c *call, need st
 	default:
 		return 0, nil, &Error{Status: http.StatusTooManyRequests, Type: errTooManyRequest, Message: "too many concurrent API requests; retry with backoff"}
 	}
-	p, err := a.authorize(c.r, body, need)
+	p, err := a.authorize(c.r, body, signingService, need)
 	c.principal = p
 	if err != nil {
 		return 0, nil, err

@@ -255,7 +255,7 @@ func TestCORSAndUnknownPaths(t *testing.T) {
 func TestParseAuthorization(t *testing.T) {
 	const good = "AWS4-HMAC-SHA256 Credential=AKID/20240501/us-east-1/mediapackage/aws4_request, SignedHeaders=host;x-amz-date, Signature=" +
 		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	a, err := parseAuthorization(good)
+	a, err := parseAuthorization(good, signingService)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestParseAuthorization(t *testing.T) {
 		t.Errorf("parsed %+v", a)
 	}
 	for _, tc := range authorizationCases {
-		if _, err := parseAuthorization(tc.header); (err == nil) != tc.ok {
+		if _, err := parseAuthorization(tc.header, signingService); (err == nil) != tc.ok {
 			t.Errorf("parseAuthorization(%q): err %v, want ok=%t", tc.header, err, tc.ok)
 		}
 	}
@@ -299,7 +299,7 @@ func FuzzParseAuthorization(f *testing.F) {
 		f.Add(tc.header)
 	}
 	f.Fuzz(func(t *testing.T, h string) {
-		a, err := parseAuthorization(h)
+		a, err := parseAuthorization(h, signingService)
 		if err != nil {
 			return
 		}

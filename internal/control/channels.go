@@ -19,13 +19,13 @@ func (a *API) newIngestEndpoint(channelID string) configstore.IngestEndpoint {
 		ID:       id,
 		URL:      a.publicURL + "/in/v2/" + channelID + "/" + id + "/channel",
 		Username: randomHex(16),
-		Password: randomPassword(),
+		Password: RandomString(passwordLength),
 	}
 }
 
 func rotate(ie *configstore.IngestEndpoint) {
 	ie.Username = randomHex(16)
-	ie.Password = randomPassword()
+	ie.Password = RandomString(passwordLength)
 }
 
 // channelError maps store errors of channel id.

@@ -28,7 +28,7 @@ type Error struct {
 	Type    string
 	Message string
 	// kind, if set, is a sentinel the error matches with errors.Is
-	// (ErrNotJSONObject).
+	// (ErrNotJSONObject, errRoleDenied).
 	kind error
 }
 

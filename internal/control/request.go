@@ -11,9 +11,11 @@ import (
 	"boxcar/internal/configstore"
 )
 
-// newRequestID returns a random UUID-shaped request id, sent as
-// x-amzn-RequestId and written to logs and audit lines.
-func newRequestID() string {
+// NewUUID returns a random (version 4) UUID: the request ids sent as
+// x-amzn-RequestId and written to logs and audit lines, here and in the
+// Secrets Manager API, and that API's secret version ids, the form the
+// AWS SDKs generate for them.
+func NewUUID() string {
 	b := make([]byte, 16)
 	rand.Read(b)
 	b[6] = b[6]&0x0f | 0x40
@@ -80,21 +82,25 @@ func randomHex(n int) string {
 	return fmt.Sprintf("%x", b)
 }
 
-// passwordAlphabet is safe in URLs, headers, shells and Digest
-// authentication; 32 characters of it carry about 190 bits.
-const passwordAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+// randomAlphabet is safe in URLs, headers, shells, Digest authentication
+// and ARNs.
+const randomAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
+// passwordLength: 32 characters of randomAlphabet carry about 190 bits.
 const passwordLength = 32
 
-func randomPassword() string {
-	out := make([]byte, 0, passwordLength)
+// RandomString returns n letters and digits from crypto/rand, each
+// equally likely: ingest passwords here, the random suffix of a secret's
+// ARN in the Secrets Manager API.
+func RandomString(n int) string {
+	out := make([]byte, 0, n)
 	buf := make([]byte, 64)
-	for len(out) < passwordLength {
+	for len(out) < n {
 		rand.Read(buf)
 		for _, c := range buf {
 			// Rejection sampling keeps every character equally likely.
-			if int(c) < 256-256%len(passwordAlphabet) && len(out) < passwordLength {
-				out = append(out, passwordAlphabet[int(c)%len(passwordAlphabet)])
+			if int(c) < 256-256%len(randomAlphabet) && len(out) < n {
+				out = append(out, randomAlphabet[int(c)%len(randomAlphabet)])
 			}
 		}
 	}

@@ -60,19 +60,27 @@ func (a *API) Register(mux *http.ServeMux) {
 	// root of the {arn...} subtree) before anything is authenticated.
 	mux.Handle("/tags", fallback)
 	mux.Handle("/", fallback)
-	a.unknown = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("x-amzn-RequestId", newRequestID())
-		setCORS(w.Header())
-		a.writeError(w, notFound("no API operation at %s %s: the path is not in its clean form; see docs/api.md", r.Method, truncate(r.URL.Path, 200)))
-		a.metrics.observe("Unknown", http.StatusNotFound, 0)
-	})
 }
 
 // Unknown answers NotFoundException (JSON) for a path that is not in its
 // clean form: the listener sends it the paths ServeMux would otherwise
 // redirect before anything is authenticated ("//channels",
-// "/channels/../tags"); no operation lives at them. Register sets it up.
-func (a *API) Unknown() http.Handler { return a.unknown }
+// "/channels/../tags"); no operation lives at them.
+func (a *API) Unknown() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-amzn-RequestId", NewUUID())
+		setCORS(w.Header())
+		a.noOperation(w, r, ": the path is not in its clean form")
+	})
+}
+
+// noOperation answers NotFoundException (JSON) for r, at whose path no
+// operation lives, and counts it; why, if not "", follows the path in the
+// message. The caller has set the request id and CORS headers.
+func (a *API) noOperation(w http.ResponseWriter, r *http.Request, why string) {
+	a.writeError(w, notFound("no API operation at %s %s%s; see docs/api.md", r.Method, truncate(r.URL.Path, 200), why))
+	a.metrics.observe("Unknown", http.StatusNotFound, 0)
+}
 
 // fallbackPatterns are the patterns fallback is registered under; a probe
 // that lands on one of them found no route.
@@ -97,7 +105,7 @@ func (a *API) fallback(mux *http.ServeMux) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header().Set("x-amzn-RequestId", newRequestID())
+		w.Header().Set("x-amzn-RequestId", NewUUID())
 		if r.Method == http.MethodOptions {
 			corsPreflight(w)
 			a.metrics.observe("CORSPreflight", http.StatusNoContent, 0)
@@ -117,8 +125,7 @@ func (a *API) fallback(mux *http.ServeMux) http.Handler {
 			a.metrics.observe("Unknown", http.StatusMethodNotAllowed, 0)
 			return
 		}
-		a.writeError(w, notFound("no API operation at %s %s; see docs/api.md", r.Method, truncate(path, 200)))
-		a.metrics.observe("Unknown", http.StatusNotFound, 0)
+		a.noOperation(w, r, "")
 	})
 }
 

@@ -57,13 +57,9 @@ type sigV4Auth struct {
 // parseAuthorization parses an Authorization header of the form
 //
 //	AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/mediapackage/aws4_request, SignedHeaders=host;x-amz-date, Signature=<64 hex>
-func parseAuthorization(h string) (sigV4Auth, error) {
-	return parseAuthorizationFor(h, signingService)
-}
-
-// parseAuthorizationFor is parseAuthorization for the SigV4 service
-// service.
-func parseAuthorizationFor(h, service string) (sigV4Auth, error) {
+//
+// whose credential scope names the SigV4 service service.
+func parseAuthorization(h, service string) (sigV4Auth, error) {
 	alg, rest, ok := strings.Cut(strings.TrimSpace(h), " ")
 	if !ok || alg != sigV4Algorithm {
 		return sigV4Auth{}, fmt.Errorf("authorization header: want the %s scheme (AWS Signature Version 4)", sigV4Algorithm)
@@ -132,12 +128,6 @@ func newSigV4Auth(cred, signed, sig, service string) (sigV4Auth, error) {
 	return a, nil
 }
 
-// authenticate verifies the request's SigV4 signature over body and returns
-// the key's principal. now is the server's time.
-func (a *API) authenticate(r *http.Request, body []byte, now time.Time) (principal, error) {
-	return a.authenticateFor(r, body, signingService, now)
-}
-
 // signed refuses, before its body is read, a request that carries no
 // signature at all (no Authorization header, no presigned query): such a
 // client could otherwise make the server wait for a body it withholds.
@@ -150,9 +140,10 @@ func (a *API) signed(r *http.Request, service string) error {
 	return forbidden("missing authentication: sign requests with AWS Signature Version 4 (service %q) using a Boxcar API key", service)
 }
 
-// authenticateFor is authenticate for requests signed for the SigV4
-// service service.
-func (a *API) authenticateFor(r *http.Request, body []byte, service string, now time.Time) (principal, error) {
+// authenticate verifies the request's SigV4 signature, made for the SigV4
+// service service, over body and returns the key's principal. now is the
+// server's time.
+func (a *API) authenticate(r *http.Request, body []byte, service string, now time.Time) (principal, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		return a.verifyHeader(r, h, service, body, now)
 	}
@@ -163,7 +154,7 @@ func (a *API) authenticateFor(r *http.Request, body []byte, service string, now 
 }
 
 func (a *API) verifyHeader(r *http.Request, h, service string, body []byte, now time.Time) (principal, error) {
-	auth, err := parseAuthorizationFor(h, service)
+	auth, err := parseAuthorization(h, service)
 	if err != nil {
 		return principal{}, forbidden("%v", err)
 	}

@@ -2,11 +2,8 @@ package control
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
-
-	"boxcar/internal/config"
 )
 
 // This file lets another API on the same listener (the Secrets Manager
@@ -42,23 +39,18 @@ func (e *AuthError) Error() string { return "control: " + e.Message }
 // with the admin role. Refusals are *AuthError. It is safe for concurrent
 // use.
 func (a *API) Authorize(r *http.Request, body []byte, service, need string) (Caller, error) {
-	if a.insecure {
-		return Caller{AccessKeyID: "anonymous", Role: config.RoleAdmin}, nil
-	}
-	p, err := a.authenticateFor(r, body, service, a.clock.Now())
-	if err != nil {
-		var apiErr *Error
-		if errors.As(err, &apiErr) {
-			return Caller{}, &AuthError{Message: apiErr.Message}
-		}
-		return Caller{}, err
-	}
+	p, err := a.authorize(r, body, service, need)
 	c := Caller{AccessKeyID: p.AccessKeyID, Role: p.Role}
-	if !roleAllows(p.Role, need) {
-		return c, &AuthError{Denied: true, Message: fmt.Sprintf("access key %q has the %s role; this call needs %s", p.AccessKeyID, p.Role, need)}
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return c, &AuthError{Denied: errors.Is(err, errRoleDenied), Message: apiErr.Message}
 	}
-	return c, nil
+	return c, err
 }
+
+// errRoleDenied marks authorize's refusal of a valid signature whose key's
+// role does not include the one the call needs.
+var errRoleDenied = errors.New("role does not allow the call")
 
 // Signed refuses a request that carries no SigV4 signature at all (no
 // Authorization header, no presigned query) for service, so a caller can

@@ -26,11 +26,10 @@ func (s *fakeSecrets) set(arn string, values ...string) {
 	s.values[arn] = vs
 }
 
-func (s *fakeSecrets) CDNIdentifiers(arn string) ([][]byte, bool) {
+func (s *fakeSecrets) CDNIdentifiers(arn string) [][]byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, ok := s.values[arn]
-	return v, ok
+	return s.values[arn]
 }
 
 // TestCDNSecretsSource: a secret the configuration does not list is

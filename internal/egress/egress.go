@@ -56,11 +56,11 @@ type Endpoints interface {
 type CDNSecrets interface {
 	// CDNIdentifiers returns the values the X-MediaPackage-CDNIdentifier
 	// header may carry for the secret arn (AWSCURRENT's, then
-	// AWSPREVIOUS's; the caller must not modify them) and whether arn names
-	// a usable secret. It is called on every request of an endpoint using
+	// AWSPREVIOUS's; the caller must not modify them), none when arn names
+	// no usable secret. It is called on every request of an endpoint using
 	// the secret, so a rotation takes effect at once; it must be cheap and
 	// must not block.
-	CDNIdentifiers(arn string) ([][]byte, bool)
+	CDNIdentifiers(arn string) [][]byte
 }
 
 // Options configure a Handler.

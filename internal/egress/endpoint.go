@@ -194,20 +194,18 @@ func (e *endpoint) authorize(r *http.Request, log *slog.Logger) error {
 	if e.auth {
 		secrets := e.secrets
 		if e.source != nil {
-			secrets, _ = e.source.CDNIdentifiers(e.secretARN)
-		}
-		if len(secrets) == 0 && e.source != nil {
-			if !e.logged.Swap(true) {
-				log.Error("egress: endpoint requires CDN authorization but its secret is missing, scheduled for deletion, or has no AWSCURRENT/AWSPREVIOUS value of the form {\"MediaPackageCDNIdentifier\": \"<8 to 128 characters>\"}; refusing every request",
-					"endpoint", e.id, "channel", e.channel, "secret", e.secretARN)
-			}
-			return errCDNAuth
+			secrets = e.source.CDNIdentifiers(e.secretARN)
 		}
 		if len(secrets) == 0 {
 			if !e.logged.Swap(true) {
-				log.Error("egress: endpoint requires CDN authorization but its secret has no configured value; refusing every request",
-					"endpoint", e.id, "channel", e.channel,
-					"config_key", fmt.Sprintf("egress.cdnSecrets[%q]", e.secretARN))
+				if e.source != nil { // a secret of the Secrets Manager API
+					log.Error("egress: endpoint requires CDN authorization but its secret is missing, scheduled for deletion, or has no AWSCURRENT/AWSPREVIOUS value of the form {\"MediaPackageCDNIdentifier\": \"<8 to 128 characters>\"}; refusing every request",
+						"endpoint", e.id, "channel", e.channel, "secret", e.secretARN)
+				} else { // a secret of the configuration file
+					log.Error("egress: endpoint requires CDN authorization but its secret has no configured value; refusing every request",
+						"endpoint", e.id, "channel", e.channel,
+						"config_key", fmt.Sprintf("egress.cdnSecrets[%q]", e.secretARN))
+				}
 			}
 			return errCDNAuth
 		}

@@ -12,6 +12,7 @@
 package secrets
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -124,7 +125,7 @@ func (a *API) operations() map[string]operation {
 				return nil, "", err
 			}
 			out, arn, err := v.createSecret(ctx, &in)
-			return out, cmpOr(arn, in.Name), err
+			return out, cmp.Or(arn, in.Name), err
 		}),
 		"PutSecretValue": change(func(ctx context.Context, body []byte) (any, string, error) {
 			var in putSecretValueRequest
@@ -220,13 +221,6 @@ func (a *API) operations() map[string]operation {
 	}
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // ServeHTTP serves one call: POST / with X-Amz-Target naming the
 // operation. It authenticates and authorizes the call (read-only keys may
 // call DescribeSecret, ListSecrets, ListSecretVersionIds and
@@ -235,7 +229,7 @@ func cmpOr(a, b string) string {
 // writes the audit line.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	requestID := newUUID()
+	requestID := control.NewUUID()
 	w.Header().Set("x-amzn-RequestId", requestID)
 	name, _ := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
 	op, known := a.ops[name]

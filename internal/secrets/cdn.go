@@ -128,15 +128,16 @@ func (v *Vault) LookupSecret(arn string) (found, deleted bool) {
 }
 
 // CDNIdentifiers returns the values the X-MediaPackage-CDNIdentifier header
-// may carry for the secret arn — AWSCURRENT's, then AWSPREVIOUS's — and
-// whether arn names a usable secret (stored, not scheduled for deletion).
-// It reads an immutable index, so it is cheap enough for every playback
-// request and reflects a change as soon as the API call that made it has
-// answered. The returned slices must not be modified.
-func (v *Vault) CDNIdentifiers(arn string) ([][]byte, bool) {
+// may carry for the secret arn — AWSCURRENT's, then AWSPREVIOUS's — or
+// none when arn names no usable secret (not stored, scheduled for
+// deletion, or without a value of the right form). It reads an immutable
+// index, so it is cheap enough for every playback request and reflects a
+// change as soon as the API call that made it has answered. The returned
+// slices must not be modified.
+func (v *Vault) CDNIdentifiers(arn string) [][]byte {
 	e := v.entry(arn)
 	if e == nil || !e.deletion.IsZero() {
-		return nil, false
+		return nil
 	}
-	return e.ids, true
+	return e.ids
 }

@@ -44,14 +44,10 @@ func (e *Error) Is(target error) bool {
 	return ok && t.Message == "" && t.Code == e.Code
 }
 
-// Sentinel errors, one per code Vault methods return.
+// Sentinel errors for the codes callers check.
 var (
-	ErrNotFound      = &Error{Code: codeNotFound}
-	ErrExists        = &Error{Code: codeExists}
-	ErrInvalidParam  = &Error{Code: codeInvalidParam}
-	ErrInvalidReq    = &Error{Code: codeInvalidReq}
-	ErrInvalidToken  = &Error{Code: codeInvalidToken}
-	ErrLimitExceeded = &Error{Code: codeLimitExceeded}
+	ErrNotFound   = &Error{Code: codeNotFound}
+	ErrInvalidReq = &Error{Code: codeInvalidReq}
 )
 
 func newError(code, format string, a ...any) *Error {

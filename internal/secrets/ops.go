@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"boxcar/internal/configstore"
+	"boxcar/internal/control"
 )
 
 // The operations of the Secrets Manager API, in Secrets Manager's terms
@@ -43,7 +44,7 @@ func (v *Vault) createSecret(ctx context.Context, in *createSecretRequest) (*cre
 	}
 	token := in.ClientRequestToken
 	if token == "" {
-		token = newUUID()
+		token = control.NewUUID()
 	}
 	value, binary := valueOf(in.SecretString, in.SecretBinary)
 	now := v.clock.Now().UTC()
@@ -184,7 +185,7 @@ func (v *Vault) putSecretValue(ctx context.Context, in *putSecretValueRequest) (
 	}
 	token := in.ClientRequestToken
 	if token == "" {
-		token = newUUID()
+		token = control.NewUUID()
 	}
 	value, binary := valueOf(in.SecretString, in.SecretBinary)
 	s, err := v.change(ctx, in.SecretID, func(s *configstore.Secret) error {
@@ -254,7 +255,7 @@ func (v *Vault) updateSecret(ctx context.Context, in *updateSecretRequest) (*upd
 	}
 	token := in.ClientRequestToken
 	if token == "" {
-		token = newUUID()
+		token = control.NewUUID()
 	}
 	value, binary := valueOf(in.SecretString, in.SecretBinary)
 	s, err := v.change(ctx, in.SecretID, func(s *configstore.Secret) error {

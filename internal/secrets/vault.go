@@ -2,7 +2,6 @@ package secrets
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 	"boxcar/internal/clock"
 	"boxcar/internal/config"
 	"boxcar/internal/configstore"
+	"boxcar/internal/control"
 )
 
 // Store is the part of the config store the Vault uses;
@@ -282,26 +282,9 @@ func (v *Vault) openValue(s *configstore.Secret, ver *configstore.SecretVersion)
 	return v.seal.open(ver.Sealed, s.ARN, ver.ID, ver.Binary)
 }
 
-const suffixAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
 // newARN returns a new ARN for a secret named name: Secrets Manager's
 // form, with six random letters and digits after the name, so a secret
 // deleted and created again under its name gets a new ARN.
 func (v *Vault) newARN(name string) string {
-	b := make([]byte, arnSuffixLen)
-	rand.Read(b)
-	for i := range b {
-		b[i] = suffixAlphabet[int(b[i])%len(suffixAlphabet)]
-	}
-	return v.arnPrefix + name + "-" + string(b)
-}
-
-// newUUID returns a random (version 4) UUID, the form of the version ids
-// the AWS SDKs generate.
-func newUUID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	return v.arnPrefix + name + "-" + control.RandomString(arnSuffixLen)
 }
