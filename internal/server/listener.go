@@ -145,12 +145,20 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	}
 }
 
-// ConnState tracks what each admitted connection is doing, for eviction;
-// it is the http.Server's ConnState hook.
+// ConnState tracks what each admitted connection is doing, for eviction.
 func (l *limitListener) ConnState(c net.Conn, s http.ConnState) {
 	if lc, ok := c.(*limitConn); ok {
 		lc.setState(s, time.Now())
 	}
+}
+
+// connStateHook is the http.Server's ConnState hook: ConnState, or nil
+// when evictAfter is 0, since then nothing reads the states.
+func (l *limitListener) connStateHook() func(net.Conn, http.ConnState) {
+	if l.evictAfter <= 0 {
+		return nil
+	}
+	return l.ConnState
 }
 
 // Close closes the listener and ends a backoff in progress.
@@ -242,7 +250,7 @@ func (l *limitListener) waitingLocked(now time.Time, match func(*limitConn) bool
 	}
 	var oldest *limitConn
 	var since int64
-	cut := now.Add(-l.evictAfter).UnixNano()
+	cut := now.Add(-l.evictAfter).UnixMicro()
 	for c := range l.conns {
 		s, at := c.waiting()
 		if !s || at > cut || !match(c) {
@@ -307,24 +315,41 @@ type limitConn struct {
 	l    *limitListener
 	key  netip.Addr
 	once sync.Once
-	// state is the connection's http.ConnState and stateAt when it
-	// entered it (Unix nanoseconds).
-	state, stateAt atomic.Int64
+	// state is the connection's http.ConnState and when it entered it,
+	// packed by packState so that they are stored and loaded together.
+	state atomic.Int64
 	// evicted is set, under l.mu, when a new connection took its place.
 	evicted bool
 }
 
 func (c *limitConn) setState(s http.ConnState, now time.Time) {
-	c.stateAt.Store(now.UnixNano())
-	c.state.Store(int64(s))
+	c.state.Store(packState(s, now))
 }
 
 // waiting reports whether the connection has no request in progress
-// (new or idle) and since when.
+// (new or idle) and since when (Unix microseconds).
 func (c *limitConn) waiting() (bool, int64) {
-	at := c.stateAt.Load()
-	s := http.ConnState(c.state.Load())
+	s, at := unpackState(c.state.Load())
 	return s == http.StateNew || s == http.StateIdle, at
+}
+
+// stateBits holds an http.ConnState: StateNew (0) to StateClosed (4).
+const stateBits = 3
+
+// packState packs s and the time it began into one int64: Unix
+// microseconds in the high bits, s in the low stateBits. One word, so
+// that a reader never pairs a state with the time of another (a
+// connection just gone idle after a long request must not look idle
+// since that request began). Microseconds, not nanoseconds: those take
+// 61 bits already and would overflow when shifted.
+func packState(s http.ConnState, at time.Time) int64 {
+	return at.UnixMicro()<<stateBits | int64(s)
+}
+
+// unpackState is the inverse of packState: the state and when it began,
+// in Unix microseconds.
+func unpackState(v int64) (http.ConnState, int64) {
+	return http.ConnState(v & (1<<stateBits - 1)), v >> stateBits
 }
 
 func (c *limitConn) Close() error {

@@ -91,3 +91,50 @@ func TestLogLimiter(t *testing.T) {
 		}
 	}
 }
+
+// A connection's state and the time it began are packed into one word
+// and read back as they were stored, at any time.
+func TestPackState(t *testing.T) {
+	times := []time.Time{
+		time.Unix(0, 0),
+		time.Date(2026, 12, 2, 10, 30, 0, 123456789, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+	}
+	for _, at := range times {
+		for _, s := range []http.ConnState{http.StateNew, http.StateActive, http.StateIdle, http.StateHijacked, http.StateClosed} {
+			gotS, gotAt := unpackState(packState(s, at))
+			if gotS != s || gotAt != at.UnixMicro() {
+				t.Errorf("unpackState(packState(%v, %v)) = %v, %d; want %v, %d", s, at, gotS, gotAt, s, at.UnixMicro())
+			}
+		}
+	}
+}
+
+// A reader never sees a state with the time of another: here every
+// active state begins at an even microsecond and every idle one at an
+// odd one, while a writer flips between them.
+func TestLimitConnStateReadTogether(t *testing.T) {
+	var c limitConn
+	t0 := time.Unix(1_800_000_000, 0)
+	c.setState(http.StateActive, t0)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 20000 {
+			at := t0.Add(time.Duration(2*i) * time.Microsecond)
+			c.setState(http.StateActive, at)
+			c.setState(http.StateIdle, at.Add(time.Microsecond))
+		}
+	}()
+	for reads := 0; ; reads++ {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		waiting, at := c.waiting()
+		if odd := (at-t0.UnixMicro())%2 == 1; waiting != odd {
+			t.Fatalf("read %d: waiting %v since %d µs after t0: a state paired with another's time", reads, waiting, at-t0.UnixMicro())
+		}
+	}
+}

@@ -6,11 +6,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-)
 
-// ingestPrefix is where ingest lives; it sets its own, longer, body
-// deadlines (uploads are opened before the media exists).
-const ingestPrefix = "/in/v2/"
+	"boxcar/internal/ingest"
+)
 
 // aLongTimeAgo is a deadline that has passed: reads fail at once.
 var aLongTimeAgo = time.Unix(1, 0)
@@ -32,7 +30,8 @@ var aLongTimeAgo = time.Unix(1, 0)
 //   - On every route but ingest, the body must arrive within bodyTimeout:
 //     the connection's read deadline is set when the request starts, and
 //     a handler may shorten it but not lift it until the body is read.
-//     Ingest sets its own deadlines and is left to them.
+//     Ingest sets its own, longer, deadlines (uploads are opened before
+//     the media exists) and is left to them.
 //
 // Requests without a body pass through untouched, so playback's hot path
 // pays nothing.
@@ -43,7 +42,7 @@ func guardBodies(next http.Handler, bodyTimeout time.Duration, m *metrics) http.
 			return
 		}
 		g := &bodyGuard{ResponseWriter: w, body: r.Body, rc: http.NewResponseController(w), metrics: m}
-		if !strings.HasPrefix(r.URL.Path, ingestPrefix) {
+		if !strings.HasPrefix(r.URL.Path, ingest.Prefix) {
 			g.deadline = time.Now().Add(bodyTimeout)
 			// An error means the writer takes no deadlines (a test
 			// recorder); nothing to guard then.

@@ -125,7 +125,7 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 func (s *Server) dispatch(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
-		case strings.HasPrefix(p, "/in/v2/"):
+		case strings.HasPrefix(p, ingest.Prefix):
 			s.ingest.ServeHTTP(w, r)
 		case strings.HasPrefix(p, "/out/v1/"):
 			s.egress.ServeHTTP(w, r)

@@ -152,7 +152,7 @@ func New(cfg config.Config, opts Options) (_ *Server, err error) {
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          log.New(httpErrorLog{s.log}, "", 0),
-		ConnState:         limited.ConnState,
+		ConnState:         limited.connStateHook(),
 	}
 	return s, nil
 }
