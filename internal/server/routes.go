@@ -127,7 +127,7 @@ func (s *Server) dispatch(mux *http.ServeMux) http.Handler {
 		switch p := r.URL.Path; {
 		case strings.HasPrefix(p, ingest.Prefix):
 			s.ingest.ServeHTTP(w, r)
-		case strings.HasPrefix(p, "/out/v1/"):
+		case strings.HasPrefix(p, egress.Prefix):
 			s.egress.ServeHTTP(w, r)
 		case unclean(p):
 			// ServeMux would redirect it to the clean path before
