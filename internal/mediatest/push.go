@@ -195,21 +195,46 @@ func (p *Push) Kill() {
 	<-p.done
 }
 
+// pushArgs is ffmpeg's command line for o, in the order ffmpeg reads it:
+// inputs, the encoding ladder, then the muxer and its output URL. playlist is
+// the URL of the top playlist.
 func pushArgs(o PushOptions) (args []string, playlist string, err error) {
+	o, err = o.withDefaults()
+	if err != nil {
+		return nil, "", err
+	}
+	base := o.URL
+	if strings.HasSuffix(base, "/") {
+		base += "channel"
+	}
+	args = []string{"-nostdin", "-hide_banner", "-nostats", "-v", "warning"}
+	args = append(args, o.inputArgs()...)
+	args = append(args, o.ladderArgs()...)
+	args = append(args, o.limitArgs()...)
+	if o.Format == FormatDASH {
+		out, playlist := o.dashOutputArgs(base)
+		return append(args, out...), playlist, nil
+	}
+	out, playlist := o.hlsOutputArgs(base)
+	return append(args, out...), playlist, nil
+}
+
+// withDefaults fills in o's unset fields and checks the result.
+func (o PushOptions) withDefaults() (PushOptions, error) {
 	if o.URL == "" {
-		return nil, "", errors.New("push: no URL")
+		return o, errors.New("push: no URL")
 	}
 	if o.Renditions == 0 {
 		o.Renditions = 1
 	}
 	if o.Renditions < 1 || o.Renditions > len(pushLadder) {
-		return nil, "", fmt.Errorf("push: %d renditions, want 1 to %d", o.Renditions, len(pushLadder))
+		return o, fmt.Errorf("push: %d renditions, want 1 to %d", o.Renditions, len(pushLadder))
 	}
 	if o.SegmentSeconds == 0 {
 		o.SegmentSeconds = 2
 	}
 	if o.SegmentSeconds < 0 {
-		return nil, "", fmt.Errorf("push: segment duration %d s", o.SegmentSeconds)
+		return o, fmt.Errorf("push: segment duration %d s", o.SegmentSeconds)
 	}
 	if o.FrameRate == 0 {
 		o.FrameRate = 25
@@ -225,34 +250,36 @@ func pushArgs(o PushOptions) (args []string, playlist string, err error) {
 	}
 	switch {
 	case o.Format != FormatHLS && o.Format != FormatDASH:
-		return nil, "", fmt.Errorf("push: format %q, want %q or %q", o.Format, FormatHLS, FormatDASH)
+		return o, fmt.Errorf("push: format %q, want %q or %q", o.Format, FormatHLS, FormatDASH)
 	case o.SegmentType != SegmentTS && o.SegmentType != SegmentFMP4:
-		return nil, "", fmt.Errorf("push: segment type %q, want %q or %q", o.SegmentType, SegmentTS, SegmentFMP4)
+		return o, fmt.Errorf("push: segment type %q, want %q or %q", o.SegmentType, SegmentTS, SegmentFMP4)
 	case o.Format == FormatDASH && o.Username != "":
-		return nil, "", errors.New("push: ffmpeg's dash muxer cannot send credentials")
+		return o, errors.New("push: ffmpeg's dash muxer cannot send credentials")
 	}
-	base := o.URL
-	if strings.HasSuffix(base, "/") {
-		base += "channel"
-	}
-	name := path.Base(base)
+	return o, nil
+}
 
-	gop := strconv.Itoa(o.FrameRate * o.SegmentSeconds)
+// inputArgs are the two synthetic inputs: 0 is testsrc2 at the top rung's
+// size, 1 a 1 kHz tone.
+func (o PushOptions) inputArgs() []string {
+	var re []string
+	if o.Realtime {
+		re = []string{"-re"}
+	}
 	top := pushLadder[0]
 	src := fmt.Sprintf("testsrc2=size=%dx%d:rate=%d", top.width, top.height, o.FrameRate)
-	re := func() []string {
-		if o.Realtime {
-			return []string{"-re"}
-		}
-		return nil
-	}
-	args = []string{"-nostdin", "-hide_banner", "-nostats", "-v", "warning"}
-	args = append(args, re()...)
+	var args []string
+	args = append(args, re...)
 	args = append(args, "-f", "lavfi", "-i", src)
-	args = append(args, re()...)
-	args = append(args, "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000")
+	args = append(args, re...)
+	return append(args, "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000")
+}
 
+// ladderArgs map the inputs to o.Renditions video streams (scaled down the
+// ladder) and one audio stream, and set their encoders.
+func (o PushOptions) ladderArgs() []string {
 	n := o.Renditions
+	var args []string
 	if n == 1 {
 		args = append(args, "-map", "0:v", "-map", "1:a")
 	} else {
@@ -271,6 +298,7 @@ func pushArgs(o PushOptions) (args []string, playlist string, err error) {
 		}
 		args = append(args, "-map", "1:a")
 	}
+	gop := strconv.Itoa(o.FrameRate * o.SegmentSeconds)
 	args = append(args,
 		"-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
 		"-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-bf", "0",
@@ -283,40 +311,57 @@ func pushArgs(o PushOptions) (args []string, playlist string, err error) {
 			fmt.Sprintf("-bufsize:v:%d", i), fmt.Sprintf("%dk", k*2),
 		)
 	}
-	args = append(args, "-c:a", "aac", "-b:a", "64k", "-ac", "2", "-ar", "48000")
+	return append(args, "-c:a", "aac", "-b:a", "64k", "-ac", "2", "-ar", "48000")
+}
+
+// limitArgs bound the output in time, shift its timestamps and add the
+// caller's extra output options.
+func (o PushOptions) limitArgs() []string {
+	var args []string
 	if o.Seconds > 0 {
 		args = append(args, "-t", strconv.Itoa(o.Seconds))
 	}
 	if o.OutputTSOffset != 0 {
 		args = append(args, "-output_ts_offset", strconv.FormatFloat(o.OutputTSOffset, 'f', -1, 64))
 	}
-	args = append(args, o.ExtraArgs...)
+	return append(args, o.ExtraArgs...)
+}
 
-	persistent := "0"
+// persistentFlag is the value of -http_persistent.
+func (o PushOptions) persistentFlag() string {
 	if o.Persistent {
-		persistent = "1"
+		return "1"
 	}
-	if o.Format == FormatDASH {
-		args = append(args,
-			"-f", "dash", "-method", "PUT", "-http_persistent", persistent,
-			"-seg_duration", strconv.Itoa(o.SegmentSeconds),
-			"-window_size", strconv.Itoa(o.ListSize), "-extra_window_size", "2",
-			"-use_template", "1", "-use_timeline", "1", "-streaming", "0", "-remove_at_exit", "0",
-			"-adaptation_sets", "id=0,streams=v id=1,streams=a",
-			"-init_seg_name", name+"_$RepresentationID$_init.m4s",
-			"-media_seg_name", name+"_$RepresentationID$_$Number%05d$.m4s",
-		)
-		if o.UTCTimingURL != "" {
-			args = append(args, "-utc_timing_url", o.UTCTimingURL)
-		}
-		playlist = base + ".mpd"
-		return append(args, playlist), playlist, nil
-	}
+	return "0"
+}
 
-	args = append(args,
-		"-f", "hls", "-method", "PUT", "-http_persistent", persistent,
+// dashOutputArgs are the dash muxer's options and output URL.
+func (o PushOptions) dashOutputArgs(base string) (args []string, playlist string) {
+	name := path.Base(base)
+	args = []string{
+		"-f", "dash", "-method", "PUT", "-http_persistent", o.persistentFlag(),
+		"-seg_duration", strconv.Itoa(o.SegmentSeconds),
+		"-window_size", strconv.Itoa(o.ListSize), "-extra_window_size", "2",
+		"-use_template", "1", "-use_timeline", "1", "-streaming", "0", "-remove_at_exit", "0",
+		"-adaptation_sets", "id=0,streams=v id=1,streams=a",
+		"-init_seg_name", name + "_$RepresentationID$_init.m4s",
+		"-media_seg_name", name + "_$RepresentationID$_$Number%05d$.m4s",
+	}
+	if o.UTCTimingURL != "" {
+		args = append(args, "-utc_timing_url", o.UTCTimingURL)
+	}
+	playlist = base + ".mpd"
+	return append(args, playlist), playlist
+}
+
+// hlsOutputArgs are the hls muxer's options and output URL.
+func (o PushOptions) hlsOutputArgs(base string) (args []string, playlist string) {
+	name := path.Base(base)
+	n := o.Renditions
+	args = []string{
+		"-f", "hls", "-method", "PUT", "-http_persistent", o.persistentFlag(),
 		"-hls_time", strconv.Itoa(o.SegmentSeconds), "-hls_list_size", strconv.Itoa(o.ListSize),
-	)
+	}
 	if len(o.HLSFlags) > 0 {
 		args = append(args, "-hls_flags", strings.Join(o.HLSFlags, "+"))
 	}
@@ -340,5 +385,5 @@ func pushArgs(o PushOptions) (args []string, playlist string, err error) {
 		args = append(args, "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", name+variant+"_init.mp4")
 	}
 	args = append(args, "-hls_segment_filename", base+variant+"_%05d"+ext)
-	return append(args, base+variant+".m3u8"), base + ".m3u8", nil
+	return append(args, base+variant+".m3u8"), base + ".m3u8"
 }
