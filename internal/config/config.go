@@ -6,13 +6,11 @@ package config
 
 import (
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
 	"reflect"
 	"strconv"
@@ -424,133 +422,6 @@ func setValue(v reflect.Value, s string) error {
 		return fmt.Errorf("unsupported type %s", v.Type())
 	}
 	return nil
-}
-
-// Validate reports every problem with the configuration, each with what to
-// change.
-func (c *Config) Validate() error {
-	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		bad("listen %q: want host:port, e.g. 127.0.0.1:8080", c.Listen)
-	}
-	if c.DataDir == "" {
-		bad("dataDir is empty: set --data-dir to a writable directory")
-	}
-	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("publicURL %q: want an absolute http(s) URL such as http://127.0.0.1:8080", c.PublicURL)
-	}
-	if c.Region == "" {
-		bad("region is empty: set it to the region your tools use, e.g. us-east-1")
-	}
-	if len(c.AccountID) != 12 || strings.Trim(c.AccountID, "0123456789") != "" {
-		bad("accountID %q: want 12 digits", c.AccountID)
-	}
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		bad("log.level %q: want debug, info, warn or error", c.Log.Level)
-	}
-	switch c.Log.Format {
-	case "text", "json":
-	default:
-		bad("log.format %q: want text or json", c.Log.Format)
-	}
-	if (c.Auth.AdminAccessKeyID == "") != (c.Auth.AdminSecretAccessKey == "") {
-		bad("auth: set both BOXCAR_ADMIN_ACCESS_KEY_ID and BOXCAR_ADMIN_SECRET_ACCESS_KEY, or neither")
-	}
-	seen := map[string]bool{c.Auth.AdminAccessKeyID: c.Auth.AdminAccessKeyID != ""}
-	for i, k := range c.Auth.Keys {
-		if k.AccessKeyID == "" || k.SecretAccessKey == "" {
-			bad("auth.keys[%d]: accessKeyID and secretAccessKey are both required", i)
-		}
-		if seen[k.AccessKeyID] {
-			bad("auth.keys[%d]: access key id %q is listed twice", i, k.AccessKeyID)
-		}
-		seen[k.AccessKeyID] = true
-		if k.Role != RoleAdmin && k.Role != RoleReadOnly {
-			bad("auth.keys[%d].role %q: want %q or %q", i, k.Role, RoleAdmin, RoleReadOnly)
-		}
-	}
-	if !c.Auth.InsecureNoAuth && len(c.APIKeys()) == 0 {
-		bad("auth: no API keys: set BOXCAR_ADMIN_ACCESS_KEY_ID and BOXCAR_ADMIN_SECRET_ACCESS_KEY, add auth.keys, or pass --insecure-no-auth for local use")
-	}
-	if c.Ingest.MaxSegmentBytes < 1<<20 {
-		bad("ingest.maxSegmentBytes %d: want at least 1048576 (1 MiB)", c.Ingest.MaxSegmentBytes)
-	}
-	if c.Ingest.MaxPlaylistBytes < 64<<10 {
-		bad("ingest.maxPlaylistBytes %d: want at least 65536", c.Ingest.MaxPlaylistBytes)
-	}
-	if c.Ingest.BodyTimeout < time.Second {
-		bad("ingest.bodyTimeout %s: want at least 1s", c.Ingest.BodyTimeout)
-	}
-	if c.Ingest.MaxConnsPerChannel < 4 {
-		bad("ingest.maxConnsPerChannel %d: want at least 4", c.Ingest.MaxConnsPerChannel)
-	}
-	if c.Ingest.BodyIdleTimeout < time.Second || c.Ingest.BodyIdleTimeout > c.Ingest.BodyTimeout {
-		bad("ingest.bodyIdleTimeout %s: want between 1s and ingest.bodyTimeout (%s)", c.Ingest.BodyIdleTimeout, c.Ingest.BodyTimeout)
-	}
-	if c.Ingest.BodyMinRate < 0 {
-		bad("ingest.bodyMinRate %d: want 0 (off) or more bytes per second", c.Ingest.BodyMinRate)
-	}
-	if c.Ingest.BodyMinRateGrace < time.Second {
-		bad("ingest.bodyMinRateGrace %s: want at least 1s", c.Ingest.BodyMinRateGrace)
-	}
-	if c.Ingest.MaxInflightChannelShare <= 0 || c.Ingest.MaxInflightChannelShare > 1 {
-		bad("ingest.maxInflightChannelShare %g: want more than 0 and at most 1", c.Ingest.MaxInflightChannelShare)
-	} else if share := int64(float64(c.Ingest.MaxInflightBytes) * c.Ingest.MaxInflightChannelShare); share < c.Ingest.MaxSegmentBytes {
-		bad("ingest.maxInflightBytes %d × ingest.maxInflightChannelShare %g is %d bytes, under ingest.maxSegmentBytes %d: a largest segment could never be received; raise either or lower maxSegmentBytes",
-			c.Ingest.MaxInflightBytes, c.Ingest.MaxInflightChannelShare, share, c.Ingest.MaxSegmentBytes)
-	}
-	if c.Ingest.FailoverFactor < 1 || c.Ingest.FailoverFactor > 10 {
-		bad("ingest.failoverFactor %g: want between 1 and 10", c.Ingest.FailoverFactor)
-	}
-	if c.Egress.CacheBytes < 1<<20 {
-		bad("egress.cacheBytes %d: want at least 1048576", c.Egress.CacheBytes)
-	}
-	for arn, s := range c.Egress.CDNSecrets {
-		if len(s.Current) < 8 || len(s.Current) > 128 {
-			bad("egress.cdnSecrets[%q].current: want 8 to 128 characters", arn)
-		}
-	}
-	if k := c.Secrets.EncryptionKey; k != "" {
-		if b, err := base64.StdEncoding.DecodeString(k); err != nil || len(b) != 32 {
-			bad("secrets.encryptionKey: want the base64 of 32 random bytes (e.g. the output of: openssl rand -base64 32), or leave it empty to use <dataDir>/secrets.key")
-		}
-	}
-	if c.Storage.MemoryBytes < 1<<20 {
-		bad("storage.memoryBytes %d: want at least 1048576", c.Storage.MemoryBytes)
-	}
-	if c.Storage.SweepInterval < time.Second {
-		bad("storage.sweepInterval %s: want at least 1s", c.Storage.SweepInterval)
-	}
-	if c.HTTP.MaxConns < 1 {
-		bad("http.maxConns %d: want at least 1 (default 10000)", c.HTTP.MaxConns)
-	}
-	if c.HTTP.EvictWaitingAfter < 0 {
-		bad("http.evictWaitingAfter %s: want 0 (never evict) or a positive duration", c.HTTP.EvictWaitingAfter)
-	}
-	if c.HTTP.MaxConnsPerIP < 0 {
-		bad("http.maxConnsPerIP %d: want 0 (no per-address cap) or more", c.HTTP.MaxConnsPerIP)
-	}
-	if c.HTTP.BodyTimeout < time.Second {
-		bad("http.bodyTimeout %s: want at least 1s", c.HTTP.BodyTimeout)
-	}
-	if c.HTTP.WriteTimeout < time.Second {
-		bad("http.writeTimeout %s: want at least 1s", c.HTTP.WriteTimeout)
-	}
-	if t := c.Metrics.BearerToken; t != "" && len(t) < 16 {
-		bad("metrics.bearerToken: want at least 16 characters (e.g. the output of: openssl rand -hex 32)")
-	}
-	if (c.Metrics.Username == "") != (c.Metrics.Password == "") {
-		bad("metrics: set both username and password, or neither")
-	} else if p := c.Metrics.Password; p != "" && len(p) < 8 {
-		bad("metrics.password: want at least 8 characters")
-	}
-	if c.ShutdownTimeout <= 0 {
-		bad("shutdownTimeout %s: want a positive duration", c.ShutdownTimeout)
-	}
-	return errors.Join(errs...)
 }
 
 // APIKeys returns every configured key, the admin pair first.
