@@ -115,19 +115,9 @@ func Run(ctx context.Context, o Options) (err error) {
 	if o.Stderr == nil {
 		o.Stderr = os.Stderr
 	}
-	env := append([]string(nil), o.Environ...)
-	has := func(flagName, envName string) bool {
-		return hasFlag(o.Args, flagName) || hasEnv(env, envName)
-	}
-	if !has("listen", "BOXCAR_LISTEN") {
-		env = append(env, "BOXCAR_LISTEN="+defaultListen)
-	}
-	if !has("log-level", "BOXCAR_LOG_LEVEL") {
-		// The demo's own output is the point; the log shows problems.
-		env = append(env, "BOXCAR_LOG_LEVEL=warn")
-	}
+	env := o.defaultEnviron()
 	info := Info{}
-	if !has("data-dir", "BOXCAR_DATA_DIR") {
+	if !o.has("data-dir", "BOXCAR_DATA_DIR") {
 		dir, err := os.MkdirTemp("", "boxcar-demo-")
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
@@ -140,14 +130,45 @@ func Run(ctx context.Context, o Options) (err error) {
 		env = append(env, "BOXCAR_DATA_DIR="+dir)
 		info.Temporary = true
 	}
-	cfg, rest, err := config.Load(o.Args, env)
+	d, err := newDemo(o, env)
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return fmt.Errorf("demo: unexpected argument %q", rest[0])
+	info.DataDir = d.cfg.DataDir
+	info.AccessKeyID, info.SecretAccessKey, info.Region = d.cfg.Auth.AdminAccessKeyID, d.cfg.Auth.AdminSecretAccessKey, d.cfg.Region
+	return d.run(ctx, &info)
+}
+
+// has reports whether the flag or the environment variable is set.
+func (o Options) has(flagName, envName string) bool {
+	return hasFlag(o.Args, flagName) || hasEnv(o.Environ, envName)
+}
+
+// defaultEnviron is o.Environ with the demo's own defaults for what the
+// user left unset: a local listener and a quiet log.
+func (o Options) defaultEnviron() []string {
+	env := append([]string(nil), o.Environ...)
+	if !o.has("listen", "BOXCAR_LISTEN") {
+		env = append(env, "BOXCAR_LISTEN="+defaultListen)
 	}
-	info.DataDir = cfg.DataDir
+	if !o.has("log-level", "BOXCAR_LOG_LEVEL") {
+		// The demo's own output is the point; the log shows problems.
+		env = append(env, "BOXCAR_LOG_LEVEL=warn")
+	}
+	return env
+}
+
+// newDemo loads the configuration from o.Args and env, with an admin key
+// (generated unless given) and the status route's read-only key, and
+// checks it.
+func newDemo(o Options, env []string) (*demo, error) {
+	cfg, rest, err := config.Load(o.Args, env)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) > 0 {
+		return nil, fmt.Errorf("demo: unexpected argument %q", rest[0])
+	}
 	if cfg.Auth.AdminAccessKeyID == "" {
 		cfg.Auth.AdminAccessKeyID, cfg.Auth.AdminSecretAccessKey = newKeyPair()
 	}
@@ -155,12 +176,16 @@ func Run(ctx context.Context, o Options) (err error) {
 	d.statusID, d.statusSK = newKeyPair()
 	cfg.Auth.Keys = append(cfg.Auth.Keys, config.APIKey{AccessKeyID: d.statusID, SecretAccessKey: d.statusSK, Role: config.RoleReadOnly})
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("invalid configuration:\n%w", err)
+		return nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	d.cfg = cfg
-	info.AccessKeyID, info.SecretAccessKey, info.Region = cfg.Auth.AdminAccessKeyID, cfg.Auth.AdminSecretAccessKey, cfg.Region
+	return d, nil
+}
 
-	srv, err := server.New(cfg, server.Options{Version: o.Version, LogOutput: o.Stderr, Routes: d.routes})
+// run starts the server, sets the channel up through its API, starts the
+// push, tells the user, and waits until ctx ends or either stops.
+func (d *demo) run(ctx context.Context, info *Info) error {
+	srv, err := server.New(d.cfg, server.Options{Version: d.o.Version, LogOutput: d.o.Stderr, Routes: d.routes})
 	if errors.Is(err, syscall.EADDRINUSE) {
 		return fmt.Errorf("%w (is another Boxcar running? choose another address with --listen, e.g. --listen 127.0.0.1:8081)", err)
 	}
@@ -180,33 +205,45 @@ func Run(ctx context.Context, o Options) (err error) {
 	local := localURL(srv.Addr())
 	info.PageURL = srv.PublicURL() + "/"
 	info.APIEndpoint = srv.PublicURL()
-	ingestURL, err := d.setUp(ctx, local, &info)
+	ingestURL, err := d.setUp(ctx, local, info)
 	if err != nil {
 		cancel()
 		<-served
 		return err
 	}
 	pushed := make(chan error, 1)
-	go func() {
-		pushed <- push.Run(ctx, push.Options{
-			URL:             ingestURL,
-			Username:        info.Ingest[0].Username,
-			Password:        info.Ingest[0].Password,
-			Auth:            push.AuthDigest,
-			SegmentDuration: segmentDuration,
-			Realtime:        true,
-			HeadStart:       headStart,
-			Status:          o.Stdout,
-			StatusInterval:  pushStatusInterval,
-			UserAgent:       "Boxcar/" + o.Version + " demo",
-			Published:       func(s push.Stats) { d.pushed.Store(&s) },
-		})
-	}()
-	printInfo(o.Stdout, &info)
-	if o.Started != nil {
-		o.Started(info)
+	go func() { pushed <- d.push(ctx, ingestURL, info.Ingest[0]) }()
+	printInfo(d.o.Stdout, info)
+	if d.o.Started != nil {
+		d.o.Started(*info)
 	}
 
+	err = waitStopped(cancel, served, pushed)
+	fmt.Fprintln(d.o.Stdout, "boxcar demo: stopped")
+	return err
+}
+
+// push pushes the built-in clip to ingestURL in real time until ctx ends.
+func (d *demo) push(ctx context.Context, ingestURL string, in IngestEndpoint) error {
+	return push.Run(ctx, push.Options{
+		URL:             ingestURL,
+		Username:        in.Username,
+		Password:        in.Password,
+		Auth:            push.AuthDigest,
+		SegmentDuration: segmentDuration,
+		Realtime:        true,
+		HeadStart:       headStart,
+		Status:          d.o.Stdout,
+		StatusInterval:  pushStatusInterval,
+		UserAgent:       "Boxcar/" + d.o.Version + " demo",
+		Published:       func(s push.Stats) { d.pushed.Store(&s) },
+	})
+}
+
+// waitStopped waits for the server or the push to stop, stops the other
+// and returns the first real error: a push that ended on its own yields to
+// the server's error. Cancellation is not an error.
+func waitStopped(cancel context.CancelFunc, served, pushed <-chan error) (err error) {
 	select {
 	case err = <-served:
 		cancel()
@@ -220,7 +257,6 @@ func Run(ctx context.Context, o Options) (err error) {
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
-	fmt.Fprintln(o.Stdout, "boxcar demo: stopped")
 	return err
 }
 

@@ -31,6 +31,23 @@ func (d *demo) setUp(ctx context.Context, local string, info *Info) (string, err
 		BaseEndpoint: aws.String(local),
 		Credentials:  credentials.NewStaticCredentialsProvider(d.cfg.Auth.AdminAccessKeyID, d.cfg.Auth.AdminSecretAccessKey, ""),
 	})
+	if err := setUpChannel(ctx, api, info); err != nil {
+		return "", err
+	}
+	if err := setUpEndpoints(ctx, api, info); err != nil {
+		return "", err
+	}
+	pb, err := playbackPaths(info)
+	if err != nil {
+		return "", fmt.Errorf("demo: playback URL: %w", err)
+	}
+	d.playback.Store(pb)
+	return rebase(info.Ingest[0].URL, local)
+}
+
+// setUpChannel creates the demo channel, or finds the one a kept data
+// directory already has, and fills info.Ingest.
+func setUpChannel(ctx context.Context, api *mediapackage.Client, info *Info) error {
 	ch, err := api.DescribeChannel(ctx, &mediapackage.DescribeChannelInput{Id: aws.String(ChannelID)})
 	var nf *types.NotFoundException
 	if errors.As(err, &nf) {
@@ -43,21 +60,26 @@ func (d *demo) setUp(ctx context.Context, local string, info *Info) (string, err
 		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("demo: channel %s: %w", ChannelID, err)
+		return fmt.Errorf("demo: channel %s: %w", ChannelID, err)
 	}
 	if ch.HlsIngest == nil || len(ch.HlsIngest.IngestEndpoints) < 2 {
-		return "", fmt.Errorf("demo: channel %s has no ingest endpoints", ChannelID)
+		return fmt.Errorf("demo: channel %s has no ingest endpoints", ChannelID)
 	}
 	for i := range info.Ingest {
 		e := ch.HlsIngest.IngestEndpoints[i]
 		info.Ingest[i] = IngestEndpoint{URL: aws.ToString(e.Url), Username: aws.ToString(e.Username), Password: aws.ToString(e.Password)}
 	}
+	return nil
+}
 
-	utc := info.APIEndpoint + "/time"
-	// Every endpoint carries the encoder's program date-time (HLS
-	// EXT-X-PROGRAM-DATE-TIME on every segment; DASH maps media time to
-	// it), from which the page draws the time each frame was pushed.
-	endpoints := []*mediapackage.CreateOriginEndpointInput{
+// demoEndpoints are the demo channel's origin endpoints: HLS-TS, HLS-CMAF
+// and DASH, whose UTCTiming points at utc.
+//
+// Every endpoint carries the encoder's program date-time (HLS
+// EXT-X-PROGRAM-DATE-TIME on every segment; DASH maps media time to it),
+// from which the page draws the time each frame was pushed.
+func demoEndpoints(utc string) []*mediapackage.CreateOriginEndpointInput {
+	return []*mediapackage.CreateOriginEndpointInput{
 		{
 			Id: aws.String(EndpointHLS), ChannelId: aws.String(ChannelID), Description: aws.String("HLS with TS segments"),
 			HlsPackage: &types.HlsPackage{
@@ -91,34 +113,44 @@ func (d *demo) setUp(ctx context.Context, local string, info *Info) (string, err
 			},
 		},
 	}
-	pb := &playback{}
-	for _, in := range endpoints {
+}
+
+// setUpEndpoints creates (or finds) the demo endpoints and fills info's
+// playback URLs.
+func setUpEndpoints(ctx context.Context, api *mediapackage.Client, info *Info) error {
+	for _, in := range demoEndpoints(info.APIEndpoint + "/time") {
 		ep, err := endpoint(ctx, api, in)
 		if err != nil {
-			return "", err
+			return err
 		}
 		switch aws.ToString(in.Id) {
 		case EndpointHLS:
 			info.HLS = aws.ToString(ep.Url)
 		case EndpointCMAF:
 			if ep.CmafPackage == nil || len(ep.CmafPackage.HlsManifests) == 0 {
-				return "", fmt.Errorf("demo: endpoint %s has no HLS manifest", EndpointCMAF)
+				return fmt.Errorf("demo: endpoint %s has no HLS manifest", EndpointCMAF)
 			}
 			info.CMAF = aws.ToString(ep.CmafPackage.HlsManifests[0].Url)
 		case EndpointDASH:
 			info.DASH = aws.ToString(ep.Url)
 		}
 	}
+	return nil
+}
+
+// playbackPaths are info's playback URLs as paths, for the page.
+func playbackPaths(info *Info) (*playback, error) {
+	pb := &playback{}
+	var err error
 	if pb.HLS, err = pathOf(info.HLS); err == nil {
 		if pb.CMAF, err = pathOf(info.CMAF); err == nil {
 			pb.DASH, err = pathOf(info.DASH)
 		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("demo: playback URL: %w", err)
+		return nil, err
 	}
-	d.playback.Store(pb)
-	return rebase(info.Ingest[0].URL, local)
+	return pb, nil
 }
 
 // endpoint creates an origin endpoint, or returns the one a kept data

@@ -43,14 +43,7 @@ func (d *demo) servePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "page missing", http.StatusInternalServerError)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(b)
-	}
+	writeOK(w, r, "text/html; charset=utf-8", "no-cache", b)
 }
 
 func (d *demo) serveVendor(w http.ResponseWriter, r *http.Request) {
@@ -64,11 +57,16 @@ func (d *demo) serveVendor(w http.ResponseWriter, r *http.Request) {
 	if ct == "" {
 		ct = "text/plain; charset=utf-8"
 	}
-	h := w.Header()
-	h.Set("Content-Type", ct)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
 	// The files change only with the binary.
-	h.Set("Cache-Control", "public, max-age=3600")
+	writeOK(w, r, ct, "public, max-age=3600", b)
+}
+
+// writeOK answers 200 with body b (none to HEAD).
+func writeOK(w http.ResponseWriter, r *http.Request, contentType, cacheControl string, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("Cache-Control", cacheControl)
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(b)
@@ -132,12 +130,7 @@ func (d *demo) serveStatus(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "encode status", http.StatusInternalServerError)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	w.Write(b)
+	writeOK(w, r, "application/json", "no-store", b)
 }
 
 // ingestStatus gets GET /boxcar/v1/channels/demo/ingest_status from mux
