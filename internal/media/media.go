@@ -4,7 +4,11 @@
 // never log, keep no globals and import no net/http.
 package media
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+	"slices"
+)
 
 // Kind is the kind of an elementary stream.
 type Kind uint8
@@ -95,6 +99,23 @@ type TrackInfo struct {
 
 	// Language is an ISO 639-2/T code ("eng"), "" when unknown.
 	Language string
+}
+
+// Equal reports whether a and b describe the same configuration: every
+// field the init segment is written from, parameter sets and
+// AudioConfig compared by content (a nil list equals an empty one).
+func (a *TrackInfo) Equal(b *TrackInfo) bool {
+	return a.Kind == b.Kind && a.Codec == b.Codec && a.Timescale == b.Timescale &&
+		a.Width == b.Width && a.Height == b.Height &&
+		a.SampleRate == b.SampleRate && a.Channels == b.Channels && a.Language == b.Language &&
+		bytes.Equal(a.AudioConfig, b.AudioConfig) &&
+		EqualParameterSets(a.VPS, b.VPS) && EqualParameterSets(a.SPS, b.SPS) && EqualParameterSets(a.PPS, b.PPS)
+}
+
+// EqualParameterSets reports whether two lists of parameter sets hold the
+// same NAL units in the same order.
+func EqualParameterSets(a, b [][]byte) bool {
+	return slices.EqualFunc(a, b, bytes.Equal)
 }
 
 // Sample is one access unit (video frame or audio frame).
