@@ -72,7 +72,6 @@ type API struct {
 	auth     Authorizer
 	log      *slog.Logger
 	metrics  *metrics
-	ops      map[string]operation
 	inflight chan struct{}
 }
 
@@ -86,7 +85,7 @@ type operation struct {
 	// identifier lets its holder past CDN authorization, so only admin
 	// keys may read one, and every read is audited.
 	reveals bool
-	run     func(ctx context.Context, body []byte) (resp any, resource string, err error)
+	run     func(v *Vault, ctx context.Context, body []byte) (resp any, resource string, err error)
 }
 
 // NewAPI returns the API over opts.Vault.
@@ -98,8 +97,7 @@ func NewAPI(opts APIOptions) (*API, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	a := &API{vault: opts.Vault, auth: opts.Auth, log: opts.Logger, inflight: make(chan struct{}, maxInFlight)}
-	a.ops = a.operations()
-	m, err := newMetrics(opts.Registry, slices.Sorted(maps.Keys(a.ops)))
+	m, err := newMetrics(opts.Registry, operationNames())
 	if err != nil {
 		return nil, err
 	}
@@ -107,117 +105,73 @@ func NewAPI(opts APIOptions) (*API, error) {
 	return a, nil
 }
 
-func (a *API) operations() map[string]operation {
-	v := a.vault
-	read := func(fn func(ctx context.Context, body []byte) (any, string, error)) operation {
-		return operation{run: fn}
-	}
-	change := func(fn func(ctx context.Context, body []byte) (any, string, error)) operation {
-		return operation{mutating: true, run: fn}
-	}
-	reveal := func(fn func(ctx context.Context, body []byte) (any, string, error)) operation {
-		return operation{reveals: true, run: fn}
-	}
-	return map[string]operation{
-		"CreateSecret": change(func(ctx context.Context, body []byte) (any, string, error) {
-			var in createSecretRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			out, arn, err := v.createSecret(ctx, &in)
-			return out, cmp.Or(arn, in.Name), err
-		}),
-		"PutSecretValue": change(func(ctx context.Context, body []byte) (any, string, error) {
-			var in putSecretValueRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			return v.putSecretValue(ctx, &in)
-		}),
-		"UpdateSecret": change(func(ctx context.Context, body []byte) (any, string, error) {
-			var in updateSecretRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			return v.updateSecret(ctx, &in)
-		}),
-		"UpdateSecretVersionStage": change(func(ctx context.Context, body []byte) (any, string, error) {
-			var in updateSecretVersionStageRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			return v.updateSecretVersionStage(ctx, &in)
-		}),
-		"DeleteSecret": change(func(ctx context.Context, body []byte) (any, string, error) {
-			var in deleteSecretRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			return v.deleteSecret(ctx, &in)
-		}),
-		"RestoreSecret": change(func(ctx context.Context, body []byte) (any, string, error) {
-			var in secretIDRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			return v.restoreSecret(ctx, &in)
-		}),
-		"TagResource": change(func(ctx context.Context, body []byte) (any, string, error) {
-			var in tagResourceRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			arn, err := v.tagResource(ctx, &in)
-			return struct{}{}, arn, err
-		}),
-		"UntagResource": change(func(ctx context.Context, body []byte) (any, string, error) {
-			var in untagResourceRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			arn, err := v.untagResource(ctx, &in)
-			return struct{}{}, arn, err
-		}),
-		"DescribeSecret": read(func(ctx context.Context, body []byte) (any, string, error) {
-			var in secretIDRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			out, err := v.describeSecret(ctx, &in)
-			return out, in.SecretID, err
-		}),
-		"GetSecretValue": reveal(func(ctx context.Context, body []byte) (any, string, error) {
-			var in getSecretValueRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			out, err := v.getSecretValue(ctx, &in)
-			return out, in.SecretID, err
-		}),
-		"ListSecrets": read(func(ctx context.Context, body []byte) (any, string, error) {
-			var in listSecretsRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			out, err := v.listSecrets(ctx, &in)
-			return out, "", err
-		}),
-		"ListSecretVersionIds": read(func(ctx context.Context, body []byte) (any, string, error) {
-			var in listSecretVersionIDsRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			out, err := v.listSecretVersionIDs(ctx, &in)
-			return out, in.SecretID, err
-		}),
-		"GetResourcePolicy": read(func(ctx context.Context, body []byte) (any, string, error) {
-			var in getResourcePolicyRequest
-			if err := decode(body, &in); err != nil {
-				return nil, "", err
-			}
-			out, err := v.getResourcePolicy(ctx, &in)
-			return out, in.SecretID, err
-		}),
+// operations are the operations by name. It is never written.
+var operations = map[string]operation{
+	"CreateSecret": change(func(v *Vault, ctx context.Context, in *createSecretRequest) (any, string, error) {
+		out, arn, err := v.createSecret(ctx, in)
+		return out, cmp.Or(arn, in.Name), err
+	}),
+	"PutSecretValue":           change((*Vault).putSecretValue),
+	"UpdateSecret":             change((*Vault).updateSecret),
+	"UpdateSecretVersionStage": change((*Vault).updateSecretVersionStage),
+	"DeleteSecret":             change((*Vault).deleteSecret),
+	"RestoreSecret":            change((*Vault).restoreSecret),
+	"TagResource": change(func(v *Vault, ctx context.Context, in *tagResourceRequest) (any, string, error) {
+		arn, err := v.tagResource(ctx, in)
+		return struct{}{}, arn, err
+	}),
+	"UntagResource": change(func(v *Vault, ctx context.Context, in *untagResourceRequest) (any, string, error) {
+		arn, err := v.untagResource(ctx, in)
+		return struct{}{}, arn, err
+	}),
+	"DescribeSecret": read(func(v *Vault, ctx context.Context, in *secretIDRequest) (any, string, error) {
+		out, err := v.describeSecret(ctx, in)
+		return out, in.SecretID, err
+	}),
+	"GetSecretValue": reveal(func(v *Vault, ctx context.Context, in *getSecretValueRequest) (any, string, error) {
+		out, err := v.getSecretValue(ctx, in)
+		return out, in.SecretID, err
+	}),
+	"ListSecrets": read(func(v *Vault, ctx context.Context, in *listSecretsRequest) (any, string, error) {
+		out, err := v.listSecrets(ctx, in)
+		return out, "", err
+	}),
+	"ListSecretVersionIds": read(func(v *Vault, ctx context.Context, in *listSecretVersionIDsRequest) (any, string, error) {
+		out, err := v.listSecretVersionIDs(ctx, in)
+		return out, in.SecretID, err
+	}),
+	"GetResourcePolicy": read(func(v *Vault, ctx context.Context, in *getResourcePolicyRequest) (any, string, error) {
+		out, err := v.getResourcePolicy(ctx, in)
+		return out, in.SecretID, err
+	}),
+}
+
+// operationNames are the names of the operations, sorted.
+func operationNames() []string { return slices.Sorted(maps.Keys(operations)) }
+
+// read is an operation that changes nothing and reveals no value.
+func read[In, Out any](fn func(*Vault, context.Context, *In) (Out, string, error)) operation {
+	return operation{run: decoded(fn)}
+}
+
+// change is a mutating operation.
+func change[In, Out any](fn func(*Vault, context.Context, *In) (Out, string, error)) operation {
+	return operation{mutating: true, run: decoded(fn)}
+}
+
+// reveal is an operation whose response carries a secret value.
+func reveal[In, Out any](fn func(*Vault, context.Context, *In) (Out, string, error)) operation {
+	return operation{reveals: true, run: decoded(fn)}
+}
+
+// decoded runs fn on the request body decoded into an In.
+func decoded[In, Out any](fn func(*Vault, context.Context, *In) (Out, string, error)) func(*Vault, context.Context, []byte) (any, string, error) {
+	return func(v *Vault, ctx context.Context, body []byte) (any, string, error) {
+		var in In
+		if err := decode(body, &in); err != nil {
+			return nil, "", err
+		}
+		return fn(v, ctx, &in)
 	}
 }
 
@@ -232,7 +186,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := control.NewUUID()
 	w.Header().Set("x-amzn-RequestId", requestID)
 	name, _ := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
-	op, known := a.ops[name]
+	op, known := operations[name]
 	caller, resource, resp, err := a.serve(w, r, name, op, known)
 	status := http.StatusOK
 	if err != nil {
@@ -262,7 +216,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (a *API) serve(w http.ResponseWriter, r *http.Request, name string, op operation, known bool) (control.Caller, string, any, error) {
 	if !known {
 		return control.Caller{}, "", nil, newError(codeUnknownOperation, "X-Amz-Target %q: want secretsmanager.<Operation>, one of %s",
-			truncate(r.Header.Get("X-Amz-Target"), 100), strings.Join(slices.Sorted(maps.Keys(a.ops)), ", "))
+			truncate(r.Header.Get("X-Amz-Target"), 100), strings.Join(operationNames(), ", "))
 	}
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
 		return control.Caller{}, "", nil, err
@@ -301,7 +255,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, name string, op oper
 		}
 		return caller, "", nil, err
 	}
-	resp, resource, err := op.run(r.Context(), body)
+	resp, resource, err := op.run(a.vault, r.Context(), body)
 	return caller, resource, resp, err
 }
 

@@ -85,17 +85,7 @@ func (v *Vault) listSecrets(ctx context.Context, in *listSecretsRequest) (*listS
 	}
 	for _, n := range page {
 		s := byName[n]
-		out.SecretList = append(out.SecretList, secretListEntry{
-			ARN:                    s.ARN,
-			Name:                   s.Name,
-			Description:            s.Description,
-			KmsKeyID:               s.KMSKeyID,
-			CreatedDate:            epochOf(s.CreatedDate),
-			LastChangedDate:        epochOf(s.LastChangedDate),
-			DeletedDate:            epochOf(s.DeletedDate),
-			Tags:                   tagList(s.Tags),
-			SecretVersionsToStages: stagesByVersion(s),
-		})
+		out.SecretList = append(out.SecretList, secretListEntry{secretMetadata: metadataOf(s), SecretVersionsToStages: stagesByVersion(s)})
 	}
 	return out, nil
 }

@@ -42,10 +42,7 @@ func (v *Vault) createSecret(ctx context.Context, in *createSecretRequest) (*cre
 	if err := firstError(errs); err != nil {
 		return nil, "", err
 	}
-	token := in.ClientRequestToken
-	if token == "" {
-		token = control.NewUUID()
-	}
+	token := versionID(in.ClientRequestToken)
 	value, binary := valueOf(in.SecretString, in.SecretBinary)
 	now := v.clock.Now().UTC()
 
@@ -101,17 +98,21 @@ func (v *Vault) describeSecret(ctx context.Context, in *secretIDRequest) (*descr
 	if err != nil {
 		return nil, err
 	}
-	return &describeSecretResponse{
-		ARN:                s.ARN,
-		Name:               s.Name,
-		Description:        s.Description,
-		KmsKeyID:           s.KMSKeyID,
-		CreatedDate:        epochOf(s.CreatedDate),
-		LastChangedDate:    epochOf(s.LastChangedDate),
-		DeletedDate:        epochOf(s.DeletedDate),
-		Tags:               tagList(s.Tags),
-		VersionIdsToStages: stagesByVersion(s),
-	}, nil
+	return &describeSecretResponse{secretMetadata: metadataOf(s), VersionIdsToStages: stagesByVersion(s)}, nil
+}
+
+// metadataOf is what DescribeSecret and ListSecrets tell of s.
+func metadataOf(s *configstore.Secret) secretMetadata {
+	return secretMetadata{
+		ARN:             s.ARN,
+		Name:            s.Name,
+		Description:     s.Description,
+		KmsKeyID:        s.KMSKeyID,
+		CreatedDate:     epochOf(s.CreatedDate),
+		LastChangedDate: epochOf(s.LastChangedDate),
+		DeletedDate:     epochOf(s.DeletedDate),
+		Tags:            tagList(s.Tags),
+	}
 }
 
 func (v *Vault) getSecretValue(ctx context.Context, in *getSecretValueRequest) (*getSecretValueResponse, error) {
@@ -183,10 +184,7 @@ func (v *Vault) putSecretValue(ctx context.Context, in *putSecretValueRequest) (
 	if err := firstError(errs); err != nil {
 		return nil, in.SecretID, err
 	}
-	token := in.ClientRequestToken
-	if token == "" {
-		token = control.NewUUID()
-	}
+	token := versionID(in.ClientRequestToken)
 	value, binary := valueOf(in.SecretString, in.SecretBinary)
 	s, err := v.change(ctx, in.SecretID, func(s *configstore.Secret) error {
 		return v.addVersion(s, token, value, binary, stages)
@@ -253,10 +251,7 @@ func (v *Vault) updateSecret(ctx context.Context, in *updateSecretRequest) (*upd
 	if err := firstError(errs); err != nil {
 		return nil, in.SecretID, err
 	}
-	token := in.ClientRequestToken
-	if token == "" {
-		token = control.NewUUID()
-	}
+	token := versionID(in.ClientRequestToken)
 	value, binary := valueOf(in.SecretString, in.SecretBinary)
 	s, err := v.change(ctx, in.SecretID, func(s *configstore.Secret) error {
 		if scheduled(s) {
@@ -286,6 +281,15 @@ func (v *Vault) updateSecret(ctx context.Context, in *updateSecretRequest) (*upd
 		out.VersionID = token
 	}
 	return out, s.ARN, nil
+}
+
+// versionID is the id of the version a request adds: its
+// ClientRequestToken, or a new UUID when it has none.
+func versionID(clientRequestToken string) string {
+	if clientRequestToken == "" {
+		return control.NewUUID()
+	}
+	return clientRequestToken
 }
 
 // valueOf returns the bytes of a SecretString or SecretBinary (nil for

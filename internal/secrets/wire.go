@@ -65,15 +65,21 @@ type secretIDRequest struct {
 	SecretID string `json:"SecretId"`
 }
 
+// secretMetadata is what DescribeSecret and ListSecrets both tell of a
+// secret; its members are inline in both.
+type secretMetadata struct {
+	ARN             string    `json:"ARN"`
+	Name            string    `json:"Name"`
+	Description     string    `json:"Description,omitempty"`
+	KmsKeyID        string    `json:"KmsKeyId,omitempty"`
+	CreatedDate     *epoch    `json:"CreatedDate,omitempty"`
+	LastChangedDate *epoch    `json:"LastChangedDate,omitempty"`
+	DeletedDate     *epoch    `json:"DeletedDate,omitempty"`
+	Tags            []tagWire `json:"Tags,omitempty"`
+}
+
 type describeSecretResponse struct {
-	ARN                string              `json:"ARN"`
-	Name               string              `json:"Name"`
-	Description        string              `json:"Description,omitempty"`
-	KmsKeyID           string              `json:"KmsKeyId,omitempty"`
-	CreatedDate        *epoch              `json:"CreatedDate,omitempty"`
-	LastChangedDate    *epoch              `json:"LastChangedDate,omitempty"`
-	DeletedDate        *epoch              `json:"DeletedDate,omitempty"`
-	Tags               []tagWire           `json:"Tags,omitempty"`
+	secretMetadata
 	VersionIdsToStages map[string][]string `json:"VersionIdsToStages,omitempty"`
 }
 
@@ -161,14 +167,7 @@ type listSecretsRequest struct {
 }
 
 type secretListEntry struct {
-	ARN                    string              `json:"ARN"`
-	Name                   string              `json:"Name"`
-	Description            string              `json:"Description,omitempty"`
-	KmsKeyID               string              `json:"KmsKeyId,omitempty"`
-	CreatedDate            *epoch              `json:"CreatedDate,omitempty"`
-	LastChangedDate        *epoch              `json:"LastChangedDate,omitempty"`
-	DeletedDate            *epoch              `json:"DeletedDate,omitempty"`
-	Tags                   []tagWire           `json:"Tags,omitempty"`
+	secretMetadata
 	SecretVersionsToStages map[string][]string `json:"SecretVersionsToStages,omitempty"`
 }
 
