@@ -167,7 +167,7 @@ func (m *Manager) findOrphans(ctx context.Context) {
 			listed = func(string) bool { return false }
 			if t, ok := m.Lookup(id); ok {
 				t.mu.Lock()
-				listed = t.refersTo()
+				listed = t.c.refersTo()
 				t.mu.Unlock()
 			}
 			refs[id] = listed
@@ -194,45 +194,6 @@ func mediaChannel(key string) (string, bool) {
 	}
 	id, _, ok := strings.Cut(rest, "/")
 	return id, ok && id != ""
-}
-
-// refersTo returns a func reporting whether the timeline refers to a
-// media key, or may be writing it: its tracks' inits, the fragments of
-// its window and of its pending slots, the fragments pending slots are
-// being written, and every fragment of the newest published segment
-// (a rendition that rejoins amends it, see amendEdge). The func is valid
-// while mu stays held. Called with mu held.
-func (t *Timeline) refersTo() func(string) bool {
-	keys := make(map[string]bool)
-	for _, tr := range t.tracks {
-		for _, in := range tr.Inits {
-			keys[in.StoreKey] = true
-		}
-	}
-	for i := range t.segs {
-		for _, f := range t.segs[i].Frags {
-			keys[f.StoreKey] = true
-		}
-	}
-	for _, s := range t.pending {
-		for _, f := range s.frags {
-			keys[f.StoreKey] = true
-		}
-		for track := range s.inflight {
-			keys[fmt.Sprintf("media/%s/%d/%d.m4s", t.id, track, s.seq)] = true
-		}
-	}
-	edge := ""
-	if n := len(t.segs); n > 0 {
-		edge = fmt.Sprintf("/%d.m4s", t.segs[n-1].Seq)
-	}
-	prefix := "media/" + t.id + "/"
-	return func(key string) bool {
-		if keys[key] {
-			return true
-		}
-		return edge != "" && strings.HasPrefix(key, prefix) && strings.HasSuffix(key, edge)
-	}
 }
 
 // sweepOrphans removes the objects findOrphans noted once they stayed
@@ -289,7 +250,7 @@ func (m *Manager) removeOrphans(ctx context.Context, id string, keys []string) (
 	}
 	listed := func(string) bool { return false }
 	if ok {
-		listed = t.refersTo()
+		listed = t.c.refersTo()
 	}
 	var errs []error
 	done := keys[:0:0]
@@ -328,15 +289,6 @@ func (m *Manager) restore(ctx context.Context) error {
 	now := m.clock.Now()
 	for id, rec := range recs {
 		t := newTimeline(m, id)
-		t.st = rec.State
-		if t.st.Inputs == nil {
-			t.st.Inputs = make(map[Input]inputState)
-		}
-		if t.st.NextTrackID < 1 {
-			t.st.NextTrackID = 1
-		}
-		sort.Slice(rec.Tracks, func(a, b int) bool { return rec.Tracks[a].ID < rec.Tracks[b].ID })
-		t.tracks = rec.Tracks
 		segs, repaired := m.verify(ctx, rec.Segments)
 		if len(repaired) > 0 {
 			m.log.Warn("timeline: media missing or torn after restart; listed as gaps", "channel", id, "segments", len(repaired))
@@ -344,28 +296,7 @@ func (m *Manager) restore(ctx context.Context) error {
 				return err
 			}
 		}
-		t.segs = segs
-		if n := len(segs); n > 0 {
-			t.st.NextSeq = segs[n-1].Seq + 1
-			t.st.DiscSeq = segs[n-1].DiscSeq
-		}
-		// Runs created for slots that never got published are dropped.
-		k := len(t.st.Runs)
-		for k > 0 && t.st.Runs[k-1].FirstSeq >= t.st.NextSeq {
-			k--
-		}
-		t.st.Runs = t.st.Runs[:k]
-		for i := range segs {
-			for _, f := range segs[i].Frags {
-				t.bytes += int64(f.Size)
-				t.lastSeen[f.Track] = segs[i].Seq
-			}
-		}
-		// A restarted origin gives inputs a fresh failover clock.
-		for i, in := range t.st.Inputs {
-			in.LastDelivery = time.Time{}
-			t.st.Inputs[i] = in
-		}
+		t.c.restore(rec.State, rec.Tracks, segs)
 		t.publishSnapshot(now)
 		m.channels[id] = t
 	}

@@ -89,11 +89,11 @@ func (x *metrics) Collect(ch chan<- prometheus.Metric) {
 	now := x.m.clock.Now()
 	for _, t := range x.m.timelines() {
 		t.mu.Lock()
-		ch <- prometheus.MustNewConstMetric(x.activeDesc, prometheus.GaugeValue, float64(t.st.Active), t.id)
-		ch <- prometheus.MustNewConstMetric(x.bytesDesc, prometheus.GaugeValue, float64(t.bytes), t.id)
-		ch <- prometheus.MustNewConstMetric(x.segmentsDesc, prometheus.GaugeValue, float64(len(t.segs)), t.id)
-		for _, tr := range t.tracks {
-			if at, ok := t.lastFrag[tr.ID]; ok {
+		ch <- prometheus.MustNewConstMetric(x.activeDesc, prometheus.GaugeValue, float64(t.c.st.Active), t.id)
+		ch <- prometheus.MustNewConstMetric(x.bytesDesc, prometheus.GaugeValue, float64(t.c.bytes), t.id)
+		ch <- prometheus.MustNewConstMetric(x.segmentsDesc, prometheus.GaugeValue, float64(len(t.c.segs)), t.id)
+		for _, tr := range t.c.tracks {
+			if at, ok := t.c.lastFrag[tr.ID]; ok {
 				ch <- prometheus.MustNewConstMetric(x.ageDesc, prometheus.GaugeValue, now.Sub(at).Seconds(),
 					t.id, strconv.Itoa(tr.ID), tr.Rendition, tr.Kind.String())
 			}

@@ -1,7 +1,6 @@
 package live
 
 import (
-	"context"
 	"sort"
 	"time"
 )
@@ -10,8 +9,8 @@ import (
 // it to the index once its media is durable, and the immutable snapshots
 // readers see.
 
-func (t *Timeline) isPending(s *slot) bool {
-	for _, p := range t.pending {
+func (c *core) isPending(s *slot) bool {
+	for _, p := range c.pending {
 		if p == s {
 			return true
 		}
@@ -21,8 +20,8 @@ func (t *Timeline) isPending(s *slot) bool {
 
 // grace is how long a slot waits for expected tracks that have not
 // delivered before it is published without them.
-func (t *Timeline) grace() time.Duration {
-	g := t.st.TargetDuration / 2
+func (c *core) grace() time.Duration {
+	g := c.st.TargetDuration / 2
 	if g < 500*time.Millisecond {
 		g = 500 * time.Millisecond
 	}
@@ -38,25 +37,25 @@ const expectedRecent = 3
 // channel is starting, every rendition its multivariant playlist declared.
 // A starting channel without a multivariant playlist cannot know its
 // renditions and waits for the grace period instead.
-func (t *Timeline) complete(s *slot) bool {
+func (c *core) complete(s *slot) bool {
 	if len(s.inflight) > 0 || len(s.frags) == 0 {
 		return false
 	}
-	for id, last := range t.lastSeen {
+	for id, last := range c.lastSeen {
 		if last+expectedRecent >= s.seq && s.Frag(id) == nil {
 			return false
 		}
 	}
-	for r, last := range t.renditionSeen {
+	for r, last := range c.renditionSeen {
 		if last+expectedRecent >= s.seq && !s.renditions[r] {
 			return false
 		}
 	}
-	if t.publishedHere < expectedRecent {
-		if len(t.st.Renditions) == 0 {
+	if c.publishedHere < expectedRecent {
+		if len(c.st.Renditions) == 0 {
 			return false
 		}
-		for _, r := range t.st.Renditions {
+		for _, r := range c.st.Renditions {
 			if !s.renditions[r.Name] {
 				return false
 			}
@@ -65,27 +64,25 @@ func (t *Timeline) complete(s *slot) bool {
 	return true
 }
 
-// Frag returns the slot's fragment of track id, or nil.
-func (s *slot) Frag(id int) *Fragment {
-	for i := range s.frags {
-		if s.frags[i].Track == id {
-			return &s.frags[i]
-		}
-	}
-	return nil
+// commit is slots ready to be listed: the shell commits them to the
+// index, then tells the core with published.
+type commit struct {
+	slots []*slot
+	segs  []Segment
+	state channelState
 }
 
-// tryPublish publishes pending slots in order while they are ready, then
-// commits them to the index and publishes a snapshot. Called with mu held.
-func (t *Timeline) tryPublish(ctx context.Context, now time.Time) error {
+// ready returns the pending slots that are ready to publish, in order, as
+// segments with the state to commit; nil when none is.
+func (c *core) ready(now time.Time) *commit {
 	var ready []*slot
-	for _, s := range t.pending {
+	for _, s := range c.pending {
 		if len(s.inflight) > 0 {
 			break
 		}
-		ok := t.complete(s) || now.Sub(s.created) >= t.grace()
+		ok := c.complete(s) || now.Sub(s.created) >= c.grace()
 		if s.gap {
-			ok = now.Sub(s.created) >= t.grace()
+			ok = now.Sub(s.created) >= c.grace()
 		}
 		if !ok {
 			break
@@ -97,8 +94,8 @@ func (t *Timeline) tryPublish(ctx context.Context, now time.Time) error {
 	}
 	segs := make([]Segment, 0, len(ready))
 	discSeq := uint64(0)
-	if n := len(t.segs); n > 0 {
-		discSeq = t.segs[n-1].DiscSeq
+	if n := len(c.segs); n > 0 {
+		discSeq = c.segs[n-1].DiscSeq
 	}
 	for _, s := range ready {
 		if s.disc {
@@ -111,71 +108,46 @@ func (t *Timeline) tryPublish(ctx context.Context, now time.Time) error {
 			Resumed: s.resumed, Frags: s.frags, Events: s.events,
 		})
 	}
-	st := t.st
+	st := c.st
 	st.NextSeq = segs[len(segs)-1].Seq + 1
 	st.DiscSeq = discSeq
-	if err := t.m.index.commit(t.id, &st, t.tracks, segs); err != nil {
-		t.m.metrics.failed(t.id, "commit")
-		return err
-	}
-	t.pending = t.pending[len(ready):]
-	for i := range segs {
-		for _, f := range segs[i].Frags {
-			t.bytes += int64(f.Size)
-		}
-	}
-	t.segs = append(t.segs, segs...)
-	t.publishedHere += len(segs)
-	t.m.metrics.published(t.id, len(segs))
-	t.publishSnapshot(now)
-	return nil
+	return &commit{slots: ready, segs: segs, state: st}
 }
 
-// publishSnapshot makes the current state visible to readers. Called with
-// mu held.
-func (t *Timeline) publishSnapshot(now time.Time) {
-	t.version++
-	runs := t.st.Runs
-	if n := len(t.segs); n > 0 {
-		last := t.segs[n-1].Seq
-		k := len(runs)
-		for k > 0 && runs[k-1].FirstSeq > last {
-			k--
+// published lists the committed slots.
+func (c *core) published(p *commit) {
+	c.pending = c.pending[len(p.slots):]
+	for i := range p.segs {
+		for _, f := range p.segs[i].Frags {
+			c.bytes += int64(f.Size)
 		}
-		runs = runs[:k:k]
-	} else {
-		runs = nil
 	}
-	t.snap.Store(&Snapshot{
-		Channel:        t.id,
-		Version:        t.version,
-		Updated:        now,
-		Tracks:         t.tracks,
-		Renditions:     t.st.Renditions,
-		Segments:       t.segs[:len(t.segs):len(t.segs)],
-		Runs:           runs,
-		TargetDuration: t.st.TargetDuration,
-		ActiveInput:    t.st.Active,
-		Ended:          t.st.Ended,
-	})
-	ch := make(chan struct{})
-	old := t.changed.Swap(&ch)
-	close(*old)
+	c.segs = append(c.segs, p.segs...)
+	c.publishedHere += len(p.segs)
+	c.decide(Decision{Kind: Publish, Seq: p.segs[0].Seq, Count: len(p.segs)})
 }
 
-// amendEdge adds fragments to the published newest segment: a rendition
-// that rejoins delivers a moment after the others published the slot, and
+// amendment is fragments added to the published newest segment: the
+// shell commits seg to the index, then tells the core with amended.
+type amendment struct {
+	seg       Segment
+	add       []Fragment
+	rendition string
+}
+
+// amend adds fragments to the published newest segment: a rendition that
+// rejoins delivers a moment after the others published the slot, and
 // would otherwise never be expected again. Only the newest segment is
-// amended, so players rarely saw it without the rendition. Called with mu
-// held.
-func (t *Timeline) amendEdge(ctx context.Context, s *slot, rendition string, frags []Fragment, now time.Time) (Outcome, error) {
-	n := len(t.segs)
-	if n == 0 || t.segs[n-1].Seq != s.seq {
-		t.discard(ctx, "late", frags)
-		t.m.metrics.dropped(t.id, "late")
-		return Late, nil
+// amended, so players rarely saw it without the rendition. It returns
+// nil and the outcome when there is nothing to commit.
+func (c *core) amend(r *reservation, frags []Fragment) (*amendment, Outcome) {
+	n := len(c.segs)
+	if n == 0 || c.segs[n-1].Seq != r.slot.seq {
+		c.decide(Decision{Kind: Discard, Reason: "late", Frags: frags})
+		c.decide(Decision{Kind: Drop, Reason: Late.String()})
+		return nil, Late
 	}
-	seg := t.segs[n-1]
+	seg := c.segs[n-1]
 	var add, lost []Fragment
 	for _, f := range frags {
 		if seg.Frag(f.Track) != nil {
@@ -184,32 +156,31 @@ func (t *Timeline) amendEdge(ctx context.Context, s *slot, rendition string, fra
 		}
 		add = append(add, f)
 	}
-	t.discard(ctx, "duplicate", lost)
+	if len(lost) > 0 {
+		c.decide(Decision{Kind: Discard, Reason: "duplicate", Frags: lost})
+	}
 	if len(add) == 0 {
-		t.m.metrics.dropped(t.id, "duplicate")
-		return Duplicate, nil
+		c.decide(Decision{Kind: Drop, Reason: Duplicate.String()})
+		return nil, Duplicate
 	}
-	frags = add
-	seg.Frags = append(append([]Fragment(nil), seg.Frags...), frags...)
+	seg.Frags = append(append([]Fragment(nil), seg.Frags...), add...)
 	sort.Slice(seg.Frags, func(a, b int) bool { return seg.Frags[a].Track < seg.Frags[b].Track })
-	st := t.st
-	if err := t.m.index.commit(t.id, &st, t.tracks, []Segment{seg}); err != nil {
-		// Not listed, so never readable through the index: drop the bytes.
-		t.m.metrics.failed(t.id, "commit")
-		t.discard(ctx, "commit failed", frags)
-		return 0, err
-	}
+	return &amendment{seg: seg, add: add, rendition: r.rendition}, Accepted
+}
+
+// amended lists a committed amendment.
+func (c *core) amended(a *amendment, now time.Time) {
+	n := len(c.segs)
 	// Copy on write: snapshots share the old backing array.
 	segs := make([]Segment, n, n+16)
-	copy(segs, t.segs)
-	segs[n-1] = seg
-	t.segs = segs
-	for _, f := range frags {
-		t.bytes += int64(f.Size)
-		t.lastSeen[f.Track] = seg.Seq
-		t.lastFrag[f.Track] = now
+	copy(segs, c.segs)
+	segs[n-1] = a.seg
+	c.segs = segs
+	for _, f := range a.add {
+		c.bytes += int64(f.Size)
+		c.lastSeen[f.Track] = a.seg.Seq
+		c.lastFrag[f.Track] = now
 	}
-	t.renditionSeen[rendition] = seg.Seq
-	t.publishSnapshot(now)
-	return Accepted, nil
+	c.renditionSeen[a.rendition] = a.seg.Seq
+	c.decide(Decision{Kind: Show})
 }

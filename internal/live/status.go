@@ -56,48 +56,46 @@ type TrackStatus struct {
 	LastFragmentAgeSec *float64 `json:"lastFragmentAgeSeconds,omitempty"`
 }
 
-// Status reports the channel's ingest health at now.
-func (t *Timeline) Status(now time.Time) Status {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// status reports the channel's ingest health at now; updated is when the
+// current snapshot was published.
+func (c *core) status(now, updated time.Time) Status {
 	s := Status{
-		Channel:        t.id,
-		ActiveInput:    t.st.Active,
-		InputSwitches:  t.st.Switches,
-		Renditions:     t.st.Renditions,
-		Segments:       len(t.segs),
-		Discontinuity:  t.st.DiscSeq,
-		TargetDuration: t.st.TargetDuration.Seconds(),
-		MediaBytes:     t.bytes,
-		Ended:          t.st.Ended,
-		Pending:        len(t.pending),
-		Fallback:       len(t.fallback),
+		Channel:        c.id,
+		ActiveInput:    c.st.Active,
+		InputSwitches:  c.st.Switches,
+		Renditions:     c.st.Renditions,
+		Segments:       len(c.segs),
+		Discontinuity:  c.st.DiscSeq,
+		TargetDuration: c.st.TargetDuration.Seconds(),
+		MediaBytes:     c.bytes,
+		Ended:          c.st.Ended,
+		Pending:        len(c.pending),
+		Fallback:       len(c.fallback),
 	}
 	for _, i := range []Input{1, 2} {
-		is := InputStatus{Input: i, Active: i == t.st.Active, Ended: t.st.Inputs[i].Ended}
-		if in, ok := t.st.Inputs[i]; ok && !in.LastDelivery.IsZero() {
+		is := InputStatus{Input: i, Active: i == c.st.Active, Ended: c.st.Inputs[i].Ended}
+		if in, ok := c.st.Inputs[i]; ok && !in.LastDelivery.IsZero() {
 			age := now.Sub(in.LastDelivery).Seconds()
 			is.LastDeliveryAgeSec = &age
 		}
 		s.Inputs = append(s.Inputs, is)
 	}
-	for _, tr := range t.tracks {
+	for _, tr := range c.tracks {
 		info := tr.Latest().Info
 		ts := TrackStatus{ID: tr.ID, Rendition: tr.Rendition, Kind: tr.Kind.String(), Codec: info.Codec.String(), Width: info.Width, Height: info.Height, SampleRate: info.SampleRate}
-		if at, ok := t.lastFrag[tr.ID]; ok {
+		if at, ok := c.lastFrag[tr.ID]; ok {
 			age := now.Sub(at).Seconds()
 			ts.LastFragmentAgeSec = &age
 		}
 		s.Tracks = append(s.Tracks, ts)
 	}
-	if n := len(t.segs); n > 0 {
-		s.FirstSeq, s.LastSeq = t.segs[0].Seq, t.segs[n-1].Seq
-		s.WindowSeconds = float64(t.segs[n-1].End()-t.segs[0].Start) / media.VideoTimescale
-		snap := t.snap.Load()
-		s.LastUpdated = &snap.Updated
+	if n := len(c.segs); n > 0 {
+		s.FirstSeq, s.LastSeq = c.segs[0].Seq, c.segs[n-1].Seq
+		s.WindowSeconds = float64(c.segs[n-1].End()-c.segs[0].Start) / media.VideoTimescale
+		s.LastUpdated = &updated
 	}
-	for i := range t.segs {
-		if t.segs[i].Gap {
+	for i := range c.segs {
+		if c.segs[i].Gap {
 			s.Gaps++
 		}
 	}
