@@ -23,6 +23,17 @@ func (a *API) applyEndpointSettings(fe *fieldErrors, in *endpointSettings, ep *c
 	}
 	checkManifestName(fe, "manifestName", ep.ManifestName)
 
+	applyTimeShift(fe, in, ep)
+	ep.Whitelist = whitelist(fe, in.Whitelist)
+	ep.Origination = enumField(fe, "origination", in.Origination, defaultOrigination, originationValues)
+	a.applyAuthorization(fe, in.Authorization, ep)
+	checkOnePackage(fe, in)
+	a.applyPackage(fe, in, ep)
+}
+
+// applyTimeShift sets the startover window and the time delay, which must
+// be shorter than a startover window.
+func applyTimeShift(fe *fieldErrors, in *endpointSettings, ep *configstore.OriginEndpoint) {
 	ep.StartoverWindowSeconds = intField(fe, "startoverWindowSeconds", in.StartoverWindowSeconds, 0, 0, maxStartoverSeconds)
 	ep.TimeDelaySeconds = 0
 	if in.TimeDelaySeconds != nil && *in.TimeDelaySeconds != 0 {
@@ -31,36 +42,46 @@ func (a *API) applyEndpointSettings(fe *fieldErrors, in *endpointSettings, ep *c
 			fe.add("timeDelaySeconds", "must be less than startoverWindowSeconds (%d), got %d", ep.StartoverWindowSeconds, ep.TimeDelaySeconds)
 		}
 	}
+}
 
-	ep.Whitelist = nil
-	if len(in.Whitelist) > maxWhitelistEntries {
-		fe.add("whitelist", "at most %d entries, got %d", maxWhitelistEntries, len(in.Whitelist))
-	} else {
-		for i, cidr := range in.Whitelist {
-			if _, err := netip.ParsePrefix(cidr); err != nil {
-				fe.add(fmt.Sprintf("whitelist[%d]", i), "must be a CIDR block such as 192.0.2.0/24 or 2001:db8::/32, got %q", truncate(cidr, 60))
-				continue
-			}
-			ep.Whitelist = append(ep.Whitelist, cidr)
-		}
+// whitelist returns the valid CIDR blocks of in.
+func whitelist(fe *fieldErrors, in []string) []string {
+	if len(in) > maxWhitelistEntries {
+		fe.add("whitelist", "at most %d entries, got %d", maxWhitelistEntries, len(in))
+		return nil
 	}
+	var out []string
+	for i, cidr := range in {
+		if _, err := netip.ParsePrefix(cidr); err != nil {
+			fe.add(fmt.Sprintf("whitelist[%d]", i), "must be a CIDR block such as 192.0.2.0/24 or 2001:db8::/32, got %q", truncate(cidr, 60))
+			continue
+		}
+		out = append(out, cidr)
+	}
+	return out
+}
 
-	ep.Origination = enumField(fe, "origination", in.Origination, defaultOrigination, originationValues)
-
-	// The secret is checked when an endpoint starts naming it: an update
-	// that keeps it passes even after the secret was deleted, so such an
-	// endpoint can still be changed (to name another secret, or DENY).
-	kept := ep.Authorization != nil && in.Authorization != nil && ep.Authorization.CDNIdentifierSecret == in.Authorization.CDNIdentifierSecret
+// applyAuthorization sets ep's CDN authorization to in.
+//
+// The secret is checked when an endpoint starts naming it: an update that
+// keeps it passes even after the secret was deleted, so such an endpoint
+// can still be changed (to name another secret, or DENY).
+func (a *API) applyAuthorization(fe *fieldErrors, in *configstore.Authorization, ep *configstore.OriginEndpoint) {
+	kept := ep.Authorization != nil && in != nil && ep.Authorization.CDNIdentifierSecret == in.CDNIdentifierSecret
 	ep.Authorization = nil
-	if au := in.Authorization; au != nil {
-		checkRequiredString(fe, "authorization.cdnIdentifierSecret", au.CDNIdentifierSecret, maxARNLength)
-		checkRequiredString(fe, "authorization.secretsRoleArn", au.SecretsRoleARN, maxARNLength)
-		if au.CDNIdentifierSecret != "" && !kept {
-			a.checkCDNSecret(fe, au.CDNIdentifierSecret)
-		}
-		ep.Authorization = &configstore.Authorization{CDNIdentifierSecret: au.CDNIdentifierSecret, SecretsRoleARN: au.SecretsRoleARN}
+	if in == nil {
+		return
 	}
+	checkRequiredString(fe, "authorization.cdnIdentifierSecret", in.CDNIdentifierSecret, maxARNLength)
+	checkRequiredString(fe, "authorization.secretsRoleArn", in.SecretsRoleARN, maxARNLength)
+	if in.CDNIdentifierSecret != "" && !kept {
+		a.checkCDNSecret(fe, in.CDNIdentifierSecret)
+	}
+	ep.Authorization = &configstore.Authorization{CDNIdentifierSecret: in.CDNIdentifierSecret, SecretsRoleARN: in.SecretsRoleARN}
+}
 
+// checkOnePackage requires exactly one of the four package types.
+func checkOnePackage(fe *fieldErrors, in *endpointSettings) {
 	var set []string
 	for name, present := range map[string]bool{
 		"hlsPackage": in.HLSPackage != nil, "cmafPackage": in.CMAFPackage != nil,
@@ -78,7 +99,11 @@ func (a *API) applyEndpointSettings(fe *fieldErrors, in *endpointSettings, ep *c
 	default:
 		fe.add("", "exactly one of hlsPackage, cmafPackage, dashPackage and mssPackage may be set, got %s", strings.Join(set, " and "))
 	}
+}
 
+// applyPackage sets ep's package, the first of in's in the order HLS,
+// CMAF, DASH, MSS, and the playback URL that goes with it.
+func (a *API) applyPackage(fe *fieldErrors, in *endpointSettings, ep *configstore.OriginEndpoint) {
 	ep.HLSPackage, ep.CMAFPackage, ep.DASHPackage, ep.MSSPackage = nil, nil, nil, nil
 	base := a.publicURL + "/out/v1/" + ep.ID + "/"
 	switch {
