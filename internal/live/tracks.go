@@ -32,7 +32,7 @@ func (c *core) trackByID(id int) *Track {
 // new init version (copy on write) when its configuration changed.
 func (c *core) resolveTrack(rendition string, it *IngestTrack) (tr *Track, initIdx int, newInit bool) {
 	tr = c.findTrack(rendition, it.Key)
-	if tr != nil && infoEqual(&tr.Latest().Info, &it.Info) {
+	if tr != nil && tr.Latest().Info.Equal(&it.Info) {
 		return tr, len(tr.Inits) - 1, false
 	}
 	var nt Track
@@ -55,26 +55,6 @@ func (c *core) resolveTrack(rendition string, it *IngestTrack) (tr *Track, initI
 	sort.Slice(tracks, func(a, b int) bool { return tracks[a].ID < tracks[b].ID })
 	c.tracks = tracks
 	return &nt, idx, true
-}
-
-func infoEqual(a, b *media.TrackInfo) bool {
-	if a.Kind != b.Kind || a.Codec != b.Codec || a.Timescale != b.Timescale || a.Width != b.Width || a.Height != b.Height ||
-		a.SampleRate != b.SampleRate || a.Channels != b.Channels || a.Language != b.Language ||
-		string(a.AudioConfig) != string(b.AudioConfig) {
-		return false
-	}
-	eq := func(x, y [][]byte) bool {
-		if len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if string(x[i]) != string(y[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return eq(a.VPS, b.VPS) && eq(a.SPS, b.SPS) && eq(a.PPS, b.PPS)
 }
 
 // initKey is the media store key of init version idx of a track.
