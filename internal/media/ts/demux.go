@@ -166,14 +166,14 @@ func Demux(data []byte, opts DemuxOptions) (*DemuxResult, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("ts: demux: empty input: %w", ErrNoProgram)
 	}
-	if data[0] != dmxSyncByte {
+	if data[0] != syncByte {
 		return nil, fmt.Errorf("ts: demux: first byte 0x%02x: %w", data[0], ErrNoSync)
 	}
-	if rem := len(data) % dmxPacketSize; rem != 0 {
+	if rem := len(data) % packetSize; rem != 0 {
 		return nil, fmt.Errorf("ts: demux: %d bytes is %d packets and %d bytes: %w",
-			len(data), len(data)/dmxPacketSize, rem, ErrTruncated)
+			len(data), len(data)/packetSize, rem, ErrTruncated)
 	}
-	prog, err := dmxFindProgram(data)
+	prog, err := findProgram(data)
 	if err != nil {
 		return nil, err
 	}

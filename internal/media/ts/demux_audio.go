@@ -8,15 +8,15 @@ import (
 	"boxcar/internal/media/codec"
 )
 
-// dmxMaxAudioCarry bounds the bytes of an audio frame (or E-AC-3 access
+// maxAudioCarry bounds the bytes of an audio frame (or E-AC-3 access
 // unit) carried from one PES packet to the next: an ADTS frame is at most
 // 8191 bytes, an AC-3 syncframe 3840, an E-AC-3 access unit of eight
 // substreams 8×4096.
-const dmxMaxAudioCarry = 64 << 10
+const maxAudioCarry = 64 << 10
 
-// dmxAudioFrame is one parsed audio frame (or E-AC-3 access unit) inside
+// audioFrame is one parsed audio frame (or E-AC-3 access unit) inside
 // the bytes being parsed.
-type dmxAudioFrame struct {
+type audioFrame struct {
 	start, end int // the frame in the parse buffer
 	payload    int // offset of the sample data (after the ADTS header)
 	samples    int // duration in samples of the sample rate
@@ -26,12 +26,12 @@ type dmxAudioFrame struct {
 	key        []byte // compared to detect configuration changes
 }
 
-// dmxAudio turns the PES packets of an AAC, AC-3 or E-AC-3 stream into
+// audioHandler turns the PES packets of an AAC, AC-3 or E-AC-3 stream into
 // samples. Audio frames may straddle PES packets; the PES PTS belongs to
 // the first frame that starts in the packet (ISO/IEC 13818-1 §2.4.3.7).
-type dmxAudio struct {
+type audioHandler struct {
 	track *Track
-	clock *dmxClock
+	clock *ptsClock
 	codec media.Codec
 
 	carry       []byte // start of a frame continued in the next PES
@@ -46,16 +46,16 @@ type dmxAudio struct {
 	buf      []byte
 }
 
-func newDmxAudio(t *Track, c *dmxClock) *dmxAudio {
-	return &dmxAudio{track: t, clock: c, codec: t.Info.Codec, cfg: -1}
+func newAudioHandler(t *Track, c *ptsClock) *audioHandler {
+	return &audioHandler{track: t, clock: c, codec: t.Info.Codec, cfg: -1}
 }
 
-func (a *dmxAudio) lost(bool) {
+func (a *audioHandler) lost(bool) {
 	a.carry, a.carryHasPTS = a.carry[:0], false
 	a.haveNext = false // re-anchor on the next PTS
 }
 
-func (a *dmxAudio) pes(h dmxPESHeader, payload []byte) error {
+func (a *audioHandler) pes(h pesHeader, payload []byte) error {
 	var pesPTS int64
 	if h.hasPTS {
 		pesPTS, _ = a.clock.pesTimes(h)
@@ -93,7 +93,7 @@ func (a *dmxAudio) pes(h dmxPESHeader, payload []byte) error {
 	switch {
 	case rest >= len(data):
 		a.carry, a.carryHasPTS = a.carry[:0], false
-	case len(data)-rest > dmxMaxAudioCarry:
+	case len(data)-rest > maxAudioCarry:
 		a.track.Dropped++
 		a.lost(false)
 	default:
@@ -112,7 +112,7 @@ func (a *dmxAudio) pes(h dmxPESHeader, payload []byte) error {
 
 // emit appends the sample of frame f, re-anchoring its time to ts (90 kHz)
 // when given and off by more than half a frame.
-func (a *dmxAudio) emit(data []byte, f *dmxAudioFrame, ts int64, hasTS bool) error {
+func (a *audioHandler) emit(data []byte, f *audioFrame, ts int64, hasTS bool) error {
 	a.applyConfig(f)
 	if hasTS {
 		t := media.Rescale(ts, media.VideoTimescale, uint32(a.rate))
@@ -139,7 +139,7 @@ func (a *dmxAudio) emit(data []byte, f *dmxAudioFrame, ts int64, hasTS bool) err
 
 // applyConfig makes f's configuration the one in force, recording a
 // ConfigChange when it differs.
-func (a *dmxAudio) applyConfig(f *dmxAudioFrame) {
+func (a *audioHandler) applyConfig(f *audioFrame) {
 	if a.cfg >= 0 && bytes.Equal(a.key, f.key) {
 		return
 	}
@@ -167,18 +167,18 @@ func (a *dmxAudio) applyConfig(f *dmxAudioFrame) {
 // byte not consumed (an incomplete frame). With final, an E-AC-3 access
 // unit at the end is complete; otherwise it is held back in case dependent
 // substreams follow in the next PES.
-func (a *dmxAudio) parse(data []byte, final bool) (frames []dmxAudioFrame, rest int, err error) {
+func (a *audioHandler) parse(data []byte, final bool) (frames []audioFrame, rest int, err error) {
 	off := 0
 	for off < len(data) {
-		var f dmxAudioFrame
+		var f audioFrame
 		var ok bool
 		switch a.codec {
 		case media.CodecAAC:
-			f, ok, err = dmxParseADTS(data[off:])
+			f, ok, err = parseADTSFrame(data[off:])
 		case media.CodecAC3:
-			f, ok, err = dmxParseAC3(data[off:])
+			f, ok, err = parseAC3Frame(data[off:])
 		case media.CodecEAC3:
-			f, ok, err = dmxParseEAC3(data[off:], final)
+			f, ok, err = parseEAC3Frame(data[off:], final)
 		}
 		if err != nil {
 			return nil, 0, err
@@ -195,9 +195,9 @@ func (a *dmxAudio) parse(data []byte, final bool) (frames []dmxAudioFrame, rest 
 	return frames, off, nil
 }
 
-// dmxParseADTS parses one ADTS frame at the start of b; ok is false when b
+// parseADTSFrame parses one ADTS frame at the start of b; ok is false when b
 // holds only part of it.
-func dmxParseADTS(b []byte) (f dmxAudioFrame, ok bool, err error) {
+func parseADTSFrame(b []byte) (f audioFrame, ok bool, err error) {
 	if len(b) < codec.ADTSHeaderSize {
 		return f, false, nil
 	}
@@ -218,7 +218,7 @@ func dmxParseADTS(b []byte) (f dmxAudioFrame, ok bool, err error) {
 	if err != nil {
 		return f, false, err
 	}
-	return dmxAudioFrame{
+	return audioFrame{
 		end:      h.FrameSize,
 		payload:  h.HeaderSize,
 		samples:  1024,
@@ -229,8 +229,8 @@ func dmxParseADTS(b []byte) (f dmxAudioFrame, ok bool, err error) {
 	}, true, nil
 }
 
-// dmxParseAC3 parses one AC-3 syncframe at the start of b.
-func dmxParseAC3(b []byte) (f dmxAudioFrame, ok bool, err error) {
+// parseAC3Frame parses one AC-3 syncframe at the start of b.
+func parseAC3Frame(b []byte) (f audioFrame, ok bool, err error) {
 	if len(b) < 8 {
 		return f, false, nil
 	}
@@ -245,7 +245,7 @@ func dmxParseAC3(b []byte) (f dmxAudioFrame, ok bool, err error) {
 	if err != nil {
 		return f, false, err
 	}
-	return dmxAudioFrame{
+	return audioFrame{
 		end:      h.FrameSize,
 		samples:  h.Samples,
 		rate:     h.SampleRate,
@@ -255,11 +255,11 @@ func dmxParseAC3(b []byte) (f dmxAudioFrame, ok bool, err error) {
 	}, true, nil
 }
 
-// dmxParseEAC3 parses one E-AC-3 access unit at the start of b: an
+// parseEAC3Frame parses one E-AC-3 access unit at the start of b: an
 // independent substream syncframe and the dependent ones that follow it.
 // Unless final, the access unit is complete only when another independent
 // syncframe follows.
-func dmxParseEAC3(b []byte, final bool) (f dmxAudioFrame, ok bool, err error) {
+func parseEAC3Frame(b []byte, final bool) (f audioFrame, ok bool, err error) {
 	off := 0
 	var first codec.AC3Header
 	for {
@@ -286,8 +286,8 @@ func dmxParseEAC3(b []byte, final bool) (f dmxAudioFrame, ok bool, err error) {
 			return f, false, nil
 		}
 		off += h.FrameSize
-		if off > dmxMaxAudioCarry {
-			return f, false, fmt.Errorf("e-ac-3 access unit over %d bytes", dmxMaxAudioCarry)
+		if off > maxAudioCarry {
+			return f, false, fmt.Errorf("e-ac-3 access unit over %d bytes", maxAudioCarry)
 		}
 	}
 	cfg, channels, err := codec.EAC3Config(b[:off])
@@ -297,7 +297,7 @@ func dmxParseEAC3(b []byte, final bool) (f dmxAudioFrame, ok bool, err error) {
 	// data_rate (the first 13 bits) may vary between access units without
 	// changing the configuration.
 	key := append([]byte{cfg[1] & 0x07}, cfg[2:]...)
-	return dmxAudioFrame{
+	return audioFrame{
 		end:      off,
 		samples:  first.Samples,
 		rate:     first.SampleRate,
@@ -307,7 +307,7 @@ func dmxParseEAC3(b []byte, final bool) (f dmxAudioFrame, ok bool, err error) {
 	}, true, nil
 }
 
-func (a *dmxAudio) finish() error {
+func (a *audioHandler) finish() error {
 	if len(a.carry) == 0 {
 		return nil
 	}

@@ -15,8 +15,8 @@ func newDmxtMux() *dmxtMux { return &dmxtMux{cc: map[uint16]uint8{}} }
 // packet writes one packet; a payload shorter than 184 bytes is padded with
 // adaptation field stuffing.
 func (m *dmxtMux) packet(pid uint16, pusi bool, payload []byte) {
-	p := make([]byte, 4, dmxPacketSize)
-	p[0] = dmxSyncByte
+	p := make([]byte, 4, packetSize)
+	p[0] = syncByte
 	p[1] = byte(pid >> 8 & 0x1f)
 	if pusi {
 		p[1] |= 0x40
@@ -98,7 +98,7 @@ func dmxtPES(streamID byte, pts, dts int64, payload []byte, bounded bool) []byte
 }
 
 func dmxtTimestamp(prefix byte, ts int64) []byte {
-	v := uint64(ts) & (tsWrap - 1)
+	v := uint64(ts) & (timestampWrap - 1)
 	return []byte{
 		prefix | byte(v>>29&0x0e) | 1,
 		byte(v >> 22),
@@ -113,7 +113,7 @@ func dmxtSection(tableID byte, ext uint16, body []byte) []byte {
 	n := 5 + len(body) + 4
 	s := []byte{tableID, 0xb0 | byte(n>>8), byte(n), byte(ext >> 8), byte(ext), 0xc1, 0, 0}
 	s = append(s, body...)
-	return binary.BigEndian.AppendUint32(s, dmxCRC32(s))
+	return binary.BigEndian.AppendUint32(s, crc32MPEG2(s))
 }
 
 // dmxtPAT is a PAT naming one program on pmtPID.
@@ -141,7 +141,7 @@ func dmxtPMT(program, pcrPID uint16, progDescs []byte, streams ...dmxtES) []byte
 
 // dmxtProgram writes PAT and PMT (program 1, PMT on PID 0x1000).
 func (m *dmxtMux) writeProgram(streams ...dmxtES) {
-	pcr := uint16(dmxPIDNull)
+	pcr := uint16(pidNull)
 	if len(streams) > 0 {
 		pcr = streams[0].pid
 	}

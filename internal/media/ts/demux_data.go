@@ -5,20 +5,17 @@ import (
 	"fmt"
 )
 
-// dmxSCTE35TableID is the table_id of splice_info_section (SCTE 35 §9.6).
-const dmxSCTE35TableID = 0xfc
-
-// dmxDataState collects the units of one data stream.
-type dmxDataState struct {
+// dataHandler collects the units of one data stream.
+type dataHandler struct {
 	stream DataStream
-	clock  *dmxClock
+	clock  *ptsClock
 	err    error
 }
 
 // section takes one complete section from an SCTE-35 PID. arrival is the
 // raw PTS of the last PES started on the reference stream, -1 if none.
-func (ds *dmxDataState) section(sec []byte, arrival int64) {
-	if sec[0] != dmxSCTE35TableID || dmxCRC32(sec) != 0 {
+func (ds *dataHandler) section(sec []byte, arrival int64) {
+	if sec[0] != tableIDSCTE35 || crc32MPEG2(sec) != 0 {
 		ds.stream.Dropped++
 		return
 	}
@@ -29,7 +26,7 @@ func (ds *dmxDataState) section(sec []byte, arrival int64) {
 	ds.add(pts, sec)
 }
 
-func (ds *dmxDataState) add(pts int64, b []byte) {
+func (ds *dataHandler) add(pts int64, b []byte) {
 	if len(ds.stream.Units) == MaxDataUnits {
 		if ds.err == nil {
 			ds.err = fmt.Errorf("more than %d data units: %w", MaxDataUnits, ErrTooLarge)
@@ -39,7 +36,7 @@ func (ds *dmxDataState) add(pts int64, b []byte) {
 	ds.stream.Units = append(ds.stream.Units, DataUnit{PTS: pts, Data: bytes.Clone(b)})
 }
 
-func (ds *dmxDataState) pes(h dmxPESHeader, payload []byte) error {
+func (ds *dataHandler) pes(h pesHeader, payload []byte) error {
 	pts := int64(-1)
 	if h.hasPTS {
 		// Data timestamps do not move the clock's reference: a stray
@@ -51,7 +48,7 @@ func (ds *dmxDataState) pes(h dmxPESHeader, payload []byte) error {
 }
 
 // raw takes a payload unit that is not a PES packet (DataOther only).
-func (ds *dmxDataState) raw(unit []byte) bool {
+func (ds *dataHandler) raw(unit []byte) bool {
 	if ds.stream.Kind != DataOther {
 		return false
 	}
@@ -59,6 +56,6 @@ func (ds *dmxDataState) raw(unit []byte) bool {
 	return true
 }
 
-func (ds *dmxDataState) lost(bool) {}
+func (ds *dataHandler) lost(bool) {}
 
-func (ds *dmxDataState) finish() error { return ds.err }
+func (ds *dataHandler) finish() error { return ds.err }

@@ -75,8 +75,8 @@ func dmxtFFmpegCases() []dmxtFFmpegCase {
 			args: join(src("320x240", "25"), sine(48000), sine(48000), []string{"-map", "0:v", "-map", "1:a", "-map", "2:a",
 				"-c:v", "libx264", "-g", "25", "-c:a:0", "ac3", "-c:a:1", "eac3", "-t", "1", "-mpegts_flags", "system_b"}),
 			check: func(t *testing.T, r *DemuxResult) {
-				if r.Tracks[1].StreamType != dmxStreamPrivatePES || r.Tracks[1].Info.Codec != media.CodecAC3 ||
-					r.Tracks[2].StreamType != dmxStreamPrivatePES || r.Tracks[2].Info.Codec != media.CodecEAC3 {
+				if r.Tracks[1].StreamType != streamTypePrivatePES || r.Tracks[1].Info.Codec != media.CodecAC3 ||
+					r.Tracks[2].StreamType != streamTypePrivatePES || r.Tracks[2].Info.Codec != media.CodecEAC3 {
 					t.Errorf("tracks %+v", r.Tracks)
 				}
 			},
@@ -381,7 +381,7 @@ func TestDemuxEAC3DependentSubstreams(t *testing.T) {
 	n := len(frames) / 2 * 2
 	frames = frames[:n]
 	m := newDmxtMux()
-	m.writeProgram(dmxtES{streamType: dmxStreamEAC3, pid: dmxtAudioPID})
+	m.writeProgram(dmxtES{streamType: streamTypeEAC3, pid: dmxtAudioPID})
 	// Two PES packets, split inside an access unit: between the
 	// independent and the dependent frame of access unit 2.
 	first := bytes.Join(frames[:5], nil)

@@ -110,7 +110,7 @@ func FuzzDemux(f *testing.F) {
 	}
 	f.Add(dmxtBasicStream(), int64(5)<<33)
 	m := newDmxtMux()
-	m.writeProgram(dmxtVideoES, dmxtES{streamType: dmxStreamSCTE35, pid: 0x1f0}, dmxtES{streamType: dmxStreamMetadata, pid: 0x1f1})
+	m.writeProgram(dmxtVideoES, dmxtES{streamType: streamTypeSCTE35, pid: 0x1f0}, dmxtES{streamType: streamTypeMetadata, pid: 0x1f1})
 	m.dmxtGOP(1<<33-3600, 2)
 	m.psi(0x1f0, dmxtSCTE35)
 	m.pes(0x1f1, 0xbd, 1000, -1, []byte("ID3\x04\x00\x00\x00\x00\x00\x00"), true)
@@ -134,7 +134,7 @@ func FuzzDemux(f *testing.F) {
 				t.Fatalf("data %#x: %d units", d.PID, len(d.Units))
 			}
 			for _, u := range d.Units {
-				if d.Kind == DataSCTE35 && (len(u.Data) < 4 || u.Data[0] != dmxSCTE35TableID || dmxCRC32(u.Data) != 0) {
+				if d.Kind == DataSCTE35 && (len(u.Data) < 4 || u.Data[0] != tableIDSCTE35 || crc32MPEG2(u.Data) != 0) {
 					t.Fatalf("data %#x: SCTE-35 unit %x", d.PID, u.Data)
 				}
 			}

@@ -7,55 +7,11 @@ import (
 	"boxcar/internal/media"
 )
 
-// dmxPacket is the parsed header of one 188-byte transport packet
-// (ISO/IEC 13818-1 §2.4.3.2).
-type dmxPacket struct {
-	pid           uint16
-	pusi          bool
-	tei           bool
-	cc            uint8
-	hasPayload    bool
-	discontinuity bool // discontinuity_indicator in the adaptation field
-	payload       []byte
-}
-
-// dmxParsePacket parses the header and adaptation field of p (188 bytes).
-func dmxParsePacket(p []byte) (dmxPacket, error) {
-	if p[0] != dmxSyncByte {
-		return dmxPacket{}, fmt.Errorf("first byte 0x%02x: %w", p[0], ErrNoSync)
-	}
-	pkt := dmxPacket{
-		tei:  p[1]&0x80 != 0,
-		pusi: p[1]&0x40 != 0,
-		pid:  uint16(p[1]&0x1f)<<8 | uint16(p[2]),
-		cc:   p[3] & 0x0f,
-	}
-	afc := p[3] >> 4 & 0x03
-	pos := 4
-	if afc&0x02 != 0 {
-		afLen := int(p[4])
-		if afc&0x01 != 0 && afLen > 182 || afLen > 183 {
-			// An adaptation field longer than the packet: corrupt header.
-			pkt.tei = true
-			return pkt, nil
-		}
-		if afLen > 0 {
-			pkt.discontinuity = p[5]&0x80 != 0
-		}
-		pos = 5 + afLen
-	}
-	if afc&0x01 != 0 {
-		pkt.hasPayload = true
-		pkt.payload = p[pos:]
-	}
-	return pkt, nil
-}
-
-// dmxUnitHandler consumes the units (PES packets) of one PID.
-type dmxUnitHandler interface {
+// unitHandler consumes the units (PES packets) of one PID.
+type unitHandler interface {
 	// pes is called with a complete PES packet; its bytes are only valid
 	// during the call.
-	pes(h dmxPESHeader, payload []byte) error
+	pes(h pesHeader, payload []byte) error
 	// lost is called when a unit was dropped (lost packets, corrupt PES):
 	// state that spans units (an access unit, a partial audio frame) must
 	// be discarded. startsUnit says the lost PES began with a PTS, so what
@@ -65,21 +21,21 @@ type dmxUnitHandler interface {
 	finish() error
 }
 
-// dmxRawHandler is implemented by handlers that accept payload units that
+// rawHandler is implemented by handlers that accept payload units that
 // are not PES packets (private data carried directly in packets).
-type dmxRawHandler interface {
+type rawHandler interface {
 	// raw takes a payload unit; it returns false to have it dropped.
 	raw(unit []byte) bool
 }
 
-// dmxPID is the demux state of one PID of the program.
-type dmxPID struct {
+// pidState is the demux state of one PID of the program.
+type pidState struct {
 	pid    uint16
 	lastCC int // -1 before the first payload packet
 	last   []byte
 
 	// PES reassembly.
-	handler dmxUnitHandler
+	handler unitHandler
 	buf     []byte
 	inPES   bool
 	corrupt bool
@@ -87,7 +43,7 @@ type dmxPID struct {
 	dropped *int
 
 	// Sections (SCTE-35).
-	sections *dmxSectionAssembler
+	sections *sectionAssembler
 	onSect   func([]byte)
 
 	// ptsPeek, when set, receives the raw PTS of each PES as it starts.
@@ -96,13 +52,13 @@ type dmxPID struct {
 
 // demuxer holds the state of one Demux call.
 type demuxer struct {
-	prog   *dmxProgram
-	clock  dmxClock
+	prog   *program
+	clock  ptsClock
 	pidIdx [8192]uint8 // PID -> 1 + index into pids
-	pids   []*dmxPID
+	pids   []*pidState
 
-	tracks []*dmxTrackState
-	data   []*dmxDataState
+	tracks []*trackState
+	data   []*dataHandler
 
 	ccErrors int
 	// arrival is the raw PTS of the last PES started on the reference
@@ -110,14 +66,14 @@ type demuxer struct {
 	arrival int64
 }
 
-// dmxTrackState pairs an output track with its handler.
-type dmxTrackState struct {
+// trackState pairs an output track with its handler.
+type trackState struct {
 	track   Track
-	handler dmxUnitHandler
+	handler unitHandler
 }
 
-func newDemuxer(prog *dmxProgram, opts DemuxOptions) *demuxer {
-	d := &demuxer{prog: prog, clock: dmxClock{anchor: opts.Anchor}, arrival: -1}
+func newDemuxer(prog *program, opts DemuxOptions) *demuxer {
+	d := &demuxer{prog: prog, clock: ptsClock{anchor: opts.Anchor}, arrival: -1}
 	refPID := -1
 	for _, s := range prog.streams {
 		if s.codec.Kind() == media.KindVideo {
@@ -134,16 +90,16 @@ func newDemuxer(prog *dmxProgram, opts DemuxOptions) *demuxer {
 		}
 	}
 	for _, s := range prog.streams {
-		p := &dmxPID{pid: s.pid, lastCC: -1}
+		p := &pidState{pid: s.pid, lastCC: -1}
 		switch {
 		case s.codec != 0:
-			ts := &dmxTrackState{track: Track{PID: s.pid, StreamType: s.streamType}}
+			ts := &trackState{track: Track{PID: s.pid, StreamType: s.streamType}}
 			ts.track.Info = media.TrackInfo{Kind: s.codec.Kind(), Codec: s.codec, Language: s.language}
 			if s.codec.Kind() == media.KindVideo {
 				ts.track.Info.Timescale = media.VideoTimescale
-				ts.handler = newDmxVideo(&ts.track, &d.clock)
+				ts.handler = newVideoHandler(&ts.track, &d.clock)
 			} else {
-				ts.handler = newDmxAudio(&ts.track, &d.clock)
+				ts.handler = newAudioHandler(&ts.track, &d.clock)
 			}
 			p.handler = ts.handler
 			p.dropped = &ts.track.Dropped
@@ -152,10 +108,10 @@ func newDemuxer(prog *dmxProgram, opts DemuxOptions) *demuxer {
 				p.ptsPeek = func(raw uint64) { d.arrival = int64(raw) }
 			}
 		default:
-			ds := &dmxDataState{stream: DataStream{PID: s.pid, StreamType: s.streamType, Kind: s.kind}, clock: &d.clock}
+			ds := &dataHandler{stream: DataStream{PID: s.pid, StreamType: s.streamType, Kind: s.kind}, clock: &d.clock}
 			p.dropped = &ds.stream.Dropped
 			if s.kind == DataSCTE35 {
-				p.sections = &dmxSectionAssembler{}
+				p.sections = &sectionAssembler{}
 				p.onSect = func(sec []byte) { ds.section(sec, d.arrival) }
 			} else {
 				p.handler = ds
@@ -170,19 +126,19 @@ func newDemuxer(prog *dmxProgram, opts DemuxOptions) *demuxer {
 
 // run demuxes every packet of data.
 func (d *demuxer) run(data []byte) error {
-	for off := 0; off < len(data); off += dmxPacketSize {
-		p := data[off : off+dmxPacketSize]
-		if p[0] != dmxSyncByte {
-			return fmt.Errorf("ts: demux: packet %d at byte %d: first byte 0x%02x: %w", off/dmxPacketSize, off, p[0], ErrNoSync)
+	for off := 0; off < len(data); off += packetSize {
+		p := data[off : off+packetSize]
+		if p[0] != syncByte {
+			return fmt.Errorf("ts: demux: packet %d at byte %d: first byte 0x%02x: %w", off/packetSize, off, p[0], ErrNoSync)
 		}
-		pid := uint16(p[1]&0x1f)<<8 | uint16(p[2])
+		pid := packetPID(p)
 		i := d.pidIdx[pid]
 		if i == 0 {
 			continue
 		}
-		pkt, err := dmxParsePacket(p)
+		pkt, err := parsePacket(p)
 		if err != nil {
-			return fmt.Errorf("ts: demux: packet %d at byte %d: %w", off/dmxPacketSize, off, err)
+			return fmt.Errorf("ts: demux: packet %d at byte %d: %w", off/packetSize, off, err)
 		}
 		if err := d.packet(d.pids[i-1], pkt, p); err != nil {
 			return fmt.Errorf("ts: demux: PID %d: %w", pid, err)
@@ -207,7 +163,7 @@ func (d *demuxer) run(data []byte) error {
 }
 
 // packet handles one packet of a program PID.
-func (d *demuxer) packet(p *dmxPID, pkt dmxPacket, raw []byte) error {
+func (d *demuxer) packet(p *pidState, pkt packet, raw []byte) error {
 	if !pkt.hasPayload {
 		// Adaptation-field-only packets do not advance the counter.
 		if pkt.tei {
@@ -238,7 +194,7 @@ func (d *demuxer) packet(p *dmxPID, pkt dmxPacket, raw []byte) error {
 }
 
 // loss marks the unit in progress as corrupt.
-func (p *dmxPID) loss() {
+func (p *pidState) loss() {
 	if p.sections != nil {
 		if p.sections.active {
 			*p.dropped++
@@ -256,7 +212,7 @@ func (p *dmxPID) loss() {
 }
 
 // pushPES adds a packet payload to the PES being reassembled.
-func (p *dmxPID) pushPES(payload []byte, pusi bool) error {
+func (p *pidState) pushPES(payload []byte, pusi bool) error {
 	if pusi {
 		if err := p.finishPES(); err != nil {
 			return err
@@ -264,7 +220,7 @@ func (p *dmxPID) pushPES(payload []byte, pusi bool) error {
 		p.buf = append(p.buf[:0], payload...)
 		p.inPES, p.corrupt, p.pesLen = true, false, 0
 		if p.ptsPeek != nil {
-			if h, err := dmxParsePESHeader(p.buf); err == nil && h.hasPTS {
+			if h, err := parsePESHeader(p.buf); err == nil && h.hasPTS {
 				p.ptsPeek(h.pts)
 			}
 		}
@@ -281,9 +237,9 @@ func (p *dmxPID) pushPES(payload []byte, pusi bool) error {
 		}
 		p.buf = append(p.buf, payload...)
 	}
-	if p.pesLen == 0 && len(p.buf) >= 6 && p.buf[0] == 0 && p.buf[1] == 0 && p.buf[2] == 1 {
+	if p.pesLen == 0 && len(p.buf) >= pesStartSize && p.buf[0] == 0 && p.buf[1] == 0 && p.buf[2] == 1 {
 		if n := int(p.buf[4])<<8 | int(p.buf[5]); n > 0 {
-			p.pesLen = 6 + n
+			p.pesLen = pesStartSize + n
 		}
 	}
 	if p.pesLen > 0 && len(p.buf) >= p.pesLen {
@@ -293,14 +249,14 @@ func (p *dmxPID) pushPES(payload []byte, pusi bool) error {
 }
 
 // finishPES hands the reassembled PES to the handler, or drops it.
-func (p *dmxPID) finishPES() error {
+func (p *pidState) finishPES() error {
 	if !p.inPES {
 		return nil
 	}
 	p.inPES = false
 	if p.corrupt || (p.pesLen > 0 && len(p.buf) < p.pesLen) {
 		*p.dropped++
-		h, err := dmxParsePESHeader(p.buf)
+		h, err := parsePESHeader(p.buf)
 		p.handler.lost(err == nil && h.hasPTS)
 		return nil
 	}
@@ -308,9 +264,9 @@ func (p *dmxPID) finishPES() error {
 	if p.pesLen > 0 {
 		buf = buf[:p.pesLen]
 	}
-	h, err := dmxParsePESHeader(buf)
+	h, err := parsePESHeader(buf)
 	if err != nil {
-		if r, ok := p.handler.(dmxRawHandler); ok && r.raw(buf) {
+		if r, ok := p.handler.(rawHandler); ok && r.raw(buf) {
 			return nil
 		}
 		*p.dropped++

@@ -67,8 +67,8 @@ const (
 )
 
 var (
-	dmxtVideoES = dmxtES{streamType: dmxStreamH264, pid: dmxtVideoPID}
-	dmxtAudioES = dmxtES{streamType: dmxStreamAACADTS, pid: dmxtAudioPID}
+	dmxtVideoES = dmxtES{streamType: streamTypeH264, pid: dmxtVideoPID}
+	dmxtAudioES = dmxtES{streamType: streamTypeAAC, pid: dmxtAudioPID}
 )
 
 // dmxtGOP writes n H.264 access units at 25 fps starting at dts, the first
@@ -117,7 +117,7 @@ func TestDemuxH264Synthetic(t *testing.T) {
 	if diff := cmp.Diff(want, tr.Samples); diff != "" {
 		t.Errorf("samples (-want +got):\n%s", diff)
 	}
-	if tr.PID != dmxtVideoPID || tr.StreamType != dmxStreamH264 || tr.Dropped != 0 || r.ContinuityErrors != 0 || r.ProgramNumber != 1 {
+	if tr.PID != dmxtVideoPID || tr.StreamType != streamTypeH264 || tr.Dropped != 0 || r.ContinuityErrors != 0 || r.ProgramNumber != 1 {
 		t.Errorf("got PID %#x type %#x dropped %d cc errors %d program %d", tr.PID, tr.StreamType, tr.Dropped, r.ContinuityErrors, r.ProgramNumber)
 	}
 }
@@ -397,12 +397,12 @@ var dmxtSCTE35 = dmxtHex("fc3034000000000000fffff00506fe72bd0050001e021c43554549
 
 func TestDemuxDataStreams(t *testing.T) {
 	m := newDmxtMux()
-	id3Desc := []byte{dmxDescMetadata, 15, 0xff, 0xff, 'I', 'D', '3', ' ', 0xff, 'I', 'D', '3', ' ', 0x00, 0x1f, 0, 0}
+	id3Desc := []byte{descMetadata, 15, 0xff, 0xff, 'I', 'D', '3', ' ', 0xff, 'I', 'D', '3', ' ', 0x00, 0x1f, 0, 0}
 	m.writeProgram(dmxtVideoES,
-		dmxtES{streamType: dmxStreamSCTE35, pid: 0x1f0, descs: []byte{0x8a, 1, 0x01}},
-		dmxtES{streamType: dmxStreamMetadata, pid: 0x1f1, descs: id3Desc},
+		dmxtES{streamType: streamTypeSCTE35, pid: 0x1f0, descs: []byte{0x8a, 1, 0x01}},
+		dmxtES{streamType: streamTypeMetadata, pid: 0x1f1, descs: id3Desc},
 		dmxtES{streamType: 0x05, pid: 0x1f2}, // private sections: other
-		dmxtES{streamType: dmxStreamPrivatePES, pid: 0x1f3, descs: []byte{dmxDescRegistration, 4, 'I', 'D', '3', ' '}},
+		dmxtES{streamType: streamTypePrivatePES, pid: 0x1f3, descs: []byte{descRegistration, 4, 'I', 'D', '3', ' '}},
 	)
 	m.dmxtGOP(900000, 1)
 	// Two sections in one packet, then one spanning two packets, then a
@@ -428,7 +428,7 @@ func TestDemuxDataStreams(t *testing.T) {
 		t.Fatalf("got %d data streams, want 4", len(r.Data))
 	}
 	scte := r.Data[0]
-	if scte.Kind != DataSCTE35 || scte.PID != 0x1f0 || scte.StreamType != dmxStreamSCTE35 {
+	if scte.Kind != DataSCTE35 || scte.PID != 0x1f0 || scte.StreamType != streamTypeSCTE35 {
 		t.Errorf("stream 0: %v PID %#x type %#x", scte.Kind, scte.PID, scte.StreamType)
 	}
 	if len(scte.Units) != 3 || scte.Dropped != 1 {
@@ -458,24 +458,24 @@ func TestDemuxDataStreams(t *testing.T) {
 
 func TestDemuxClassify(t *testing.T) {
 	m := newDmxtMux()
-	lang := func(l string) []byte { return []byte{dmxDescISO639, 4, l[0], l[1], l[2], 0} }
+	lang := func(l string) []byte { return []byte{descISO639, 4, l[0], l[1], l[2], 0} }
 	m.writeProgram(
-		dmxtES{streamType: dmxStreamH265, pid: 0x100},
-		dmxtES{streamType: dmxStreamAACADTS, pid: 0x101, descs: lang("eng")},
-		dmxtES{streamType: dmxStreamAC3, pid: 0x102, descs: lang("SPA")},
-		dmxtES{streamType: dmxStreamEAC3, pid: 0x103},
-		dmxtES{streamType: dmxStreamPrivatePES, pid: 0x104, descs: []byte{dmxDescDVBAC3, 1, 0}},
-		dmxtES{streamType: dmxStreamPrivatePES, pid: 0x105, descs: append([]byte{dmxDescDVBEAC3, 1, 0}, lang("fra")...)},
-		dmxtES{streamType: dmxStreamPrivatePES, pid: 0x106, descs: []byte{dmxDescRegistration, 4, 'A', 'C', '-', '3'}},
-		dmxtES{streamType: dmxStreamPrivatePES, pid: 0x107, descs: []byte{dmxDescRegistration, 4, 'E', 'A', 'C', '3'}},
-		dmxtES{streamType: dmxStreamPrivatePES, pid: 0x108, descs: []byte{0x59, 8, 'e', 'n', 'g', 0x10, 0, 1, 0, 1}}, // DVB subtitles
-		dmxtES{streamType: 0x03, pid: 0x109},                                                                         // MPEG-1 audio: not supported, kept as data
-		dmxtES{streamType: 0xdb, pid: 0x10a},                                                                         // SAMPLE-AES H.264: kept as data
-		dmxtES{streamType: dmxStreamMetadata, pid: 0x10b},
-		dmxtES{streamType: dmxStreamMetadata, pid: 0x10c, descs: []byte{dmxDescMetadata, 5, 0x01, 0x00, 0x02, 0x00, 0x00}},
-		dmxtES{streamType: dmxStreamH264, pid: 0x10d, descs: lang("e1g")},
-		dmxtES{streamType: dmxStreamH264, pid: 0x10d},  // duplicate PID: ignored
-		dmxtES{streamType: dmxStreamH264, pid: 0x0001}, // reserved PID: ignored
+		dmxtES{streamType: streamTypeH265, pid: 0x100},
+		dmxtES{streamType: streamTypeAAC, pid: 0x101, descs: lang("eng")},
+		dmxtES{streamType: streamTypeAC3, pid: 0x102, descs: lang("SPA")},
+		dmxtES{streamType: streamTypeEAC3, pid: 0x103},
+		dmxtES{streamType: streamTypePrivatePES, pid: 0x104, descs: []byte{descDVBAC3, 1, 0}},
+		dmxtES{streamType: streamTypePrivatePES, pid: 0x105, descs: append([]byte{descDVBEAC3, 1, 0}, lang("fra")...)},
+		dmxtES{streamType: streamTypePrivatePES, pid: 0x106, descs: []byte{descRegistration, 4, 'A', 'C', '-', '3'}},
+		dmxtES{streamType: streamTypePrivatePES, pid: 0x107, descs: []byte{descRegistration, 4, 'E', 'A', 'C', '3'}},
+		dmxtES{streamType: streamTypePrivatePES, pid: 0x108, descs: []byte{0x59, 8, 'e', 'n', 'g', 0x10, 0, 1, 0, 1}}, // DVB subtitles
+		dmxtES{streamType: 0x03, pid: 0x109},                                                                          // MPEG-1 audio: not supported, kept as data
+		dmxtES{streamType: 0xdb, pid: 0x10a},                                                                          // SAMPLE-AES H.264: kept as data
+		dmxtES{streamType: streamTypeMetadata, pid: 0x10b},
+		dmxtES{streamType: streamTypeMetadata, pid: 0x10c, descs: []byte{descMetadata, 5, 0x01, 0x00, 0x02, 0x00, 0x00}},
+		dmxtES{streamType: streamTypeH264, pid: 0x10d, descs: lang("e1g")},
+		dmxtES{streamType: streamTypeH264, pid: 0x10d},  // duplicate PID: ignored
+		dmxtES{streamType: streamTypeH264, pid: 0x0001}, // reserved PID: ignored
 	)
 	r := demuxOK(t, m.out, DemuxOptions{Anchor: -1})
 	type tk struct {
@@ -582,10 +582,10 @@ func TestUnwrap(t *testing.T) {
 }
 
 func TestCRC32(t *testing.T) {
-	if got := dmxCRC32([]byte("123456789")); got != 0x0376e6e7 {
+	if got := crc32MPEG2([]byte("123456789")); got != 0x0376e6e7 {
 		t.Errorf("CRC-32/MPEG-2 check value: got %#08x, want 0x0376e6e7", got)
 	}
-	if got := dmxCRC32(dmxtSCTE35); got != 0 {
+	if got := crc32MPEG2(dmxtSCTE35); got != 0 {
 		t.Errorf("CRC over a section with its CRC: got %#08x, want 0", got)
 	}
 }
@@ -594,23 +594,23 @@ func TestParsePESHeader(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      []byte
-		want    dmxPESHeader
+		want    pesHeader
 		wantErr bool
 	}{
-		{"pts and dts", dmxtPES(0xe0, 123456789, 123450000, nil, false), dmxPESHeader{streamID: 0xe0, size: 19, hasPTS: true, hasDTS: true, pts: 123456789, dts: 123450000}, false},
-		{"pts", dmxtPES(0xc0, 1<<33-1, -1, []byte{1}, true), dmxPESHeader{streamID: 0xc0, size: 14, hasPTS: true, pts: 1<<33 - 1}, false},
-		{"none", dmxtPES(0xbd, -1, -1, nil, false), dmxPESHeader{streamID: 0xbd, size: 9}, false},
-		{"padding stream has no optional header", []byte{0, 0, 1, 0xbe, 0, 2, 0xff, 0xff}, dmxPESHeader{streamID: 0xbe, size: 6}, false},
-		{"no start code", []byte{0, 0, 2, 0xe0, 0, 0, 0x80, 0, 0}, dmxPESHeader{}, true},
-		{"short", []byte{0, 0, 1, 0xe0, 0}, dmxPESHeader{}, true},
-		{"mpeg-1 header", []byte{0, 0, 1, 0xe0, 0, 0, 0x0f, 0, 0}, dmxPESHeader{}, true},
-		{"header length beyond data", []byte{0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 5, 0x21}, dmxPESHeader{}, true},
-		{"pts flag with short header", []byte{0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 2, 0x21, 0}, dmxPESHeader{}, true},
-		{"forbidden flags", []byte{0, 0, 1, 0xe0, 0, 0, 0x80, 0x40, 0}, dmxPESHeader{}, true},
+		{"pts and dts", dmxtPES(0xe0, 123456789, 123450000, nil, false), pesHeader{streamID: 0xe0, size: 19, hasPTS: true, hasDTS: true, pts: 123456789, dts: 123450000}, false},
+		{"pts", dmxtPES(0xc0, 1<<33-1, -1, []byte{1}, true), pesHeader{streamID: 0xc0, size: 14, hasPTS: true, pts: 1<<33 - 1}, false},
+		{"none", dmxtPES(0xbd, -1, -1, nil, false), pesHeader{streamID: 0xbd, size: 9}, false},
+		{"padding stream has no optional header", []byte{0, 0, 1, 0xbe, 0, 2, 0xff, 0xff}, pesHeader{streamID: 0xbe, size: 6}, false},
+		{"no start code", []byte{0, 0, 2, 0xe0, 0, 0, 0x80, 0, 0}, pesHeader{}, true},
+		{"short", []byte{0, 0, 1, 0xe0, 0}, pesHeader{}, true},
+		{"mpeg-1 header", []byte{0, 0, 1, 0xe0, 0, 0, 0x0f, 0, 0}, pesHeader{}, true},
+		{"header length beyond data", []byte{0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 5, 0x21}, pesHeader{}, true},
+		{"pts flag with short header", []byte{0, 0, 1, 0xe0, 0, 0, 0x80, 0x80, 2, 0x21, 0}, pesHeader{}, true},
+		{"forbidden flags", []byte{0, 0, 1, 0xe0, 0, 0, 0x80, 0x40, 0}, pesHeader{}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := dmxParsePESHeader(tc.in)
+			got, err := parsePESHeader(tc.in)
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("err %v, want error %v", err, tc.wantErr)
 			}
@@ -641,7 +641,7 @@ func TestSectionAssembler(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var a dmxSectionAssembler
+			var a sectionAssembler
 			n := 0
 			for i, p := range tc.payloads {
 				a.push(p, tc.pusi[i], func(s []byte) {
@@ -661,9 +661,9 @@ func TestSectionAssembler(t *testing.T) {
 // dmxtPackets splits a stream into its packets.
 func dmxtPackets(b []byte) [][]byte {
 	var ps [][]byte
-	for len(b) >= dmxPacketSize {
-		ps = append(ps, b[:dmxPacketSize])
-		b = b[dmxPacketSize:]
+	for len(b) >= packetSize {
+		ps = append(ps, b[:packetSize])
+		b = b[packetSize:]
 	}
 	return ps
 }
@@ -762,11 +762,11 @@ func TestDemuxErrors(t *testing.T) {
 	badCRC := bytes.Clone(basic)
 	badCRC[4+1+12] ^= 0xff // inside the PAT's CRC
 	syncLost := bytes.Clone(basic)
-	syncLost[5*dmxPacketSize] = 0x48
+	syncLost[5*packetSize] = 0x48
 	tooMany := newDmxtMux()
 	var streams []dmxtES
 	for i := range MaxStreams + 1 {
-		streams = append(streams, dmxtES{streamType: dmxStreamH264, pid: uint16(0x100 + i)})
+		streams = append(streams, dmxtES{streamType: streamTypeH264, pid: uint16(0x100 + i)})
 	}
 	tooMany.writeProgram(streams...)
 	otherProgram := newDmxtMux()
@@ -852,7 +852,7 @@ func TestDemuxLimits(t *testing.T) {
 func TestDemuxStrayDataTimestamp(t *testing.T) {
 	const wrap = int64(1) << 33
 	m := newDmxtMux()
-	m.writeProgram(dmxtVideoES, dmxtES{streamType: dmxStreamMetadata, pid: 0x1f1})
+	m.writeProgram(dmxtVideoES, dmxtES{streamType: streamTypeMetadata, pid: 0x1f1})
 	start := wrap - 7200
 	m.pes(dmxtVideoPID, 0xe0, start, -1, dmxtAnnexB(dmxtSPS320, dmxtPPS, dmxtIDR), false)
 	for i := int64(1); i < 5; i++ {

@@ -14,28 +14,28 @@ import (
 // H.264 (ITU-T H.264 Table 7-1) and H.265 (ITU-T H.265 Table 7-1) NAL
 // unit types the demuxer acts on.
 const (
-	dmxH264IDR      = 5
-	dmxH264SPS      = 7
-	dmxH264PPS      = 8
-	dmxH264AUD      = 9
-	dmxH264Filler   = 12
-	dmxH264SPSExt   = 13
-	dmxH265IRAPMin  = 16
-	dmxH265IRAPMax  = 23
-	dmxH265VCLMax   = 31
-	dmxH265VPS      = 32
-	dmxH265SPS      = 33
-	dmxH265PPS      = 34
-	dmxH265AUD      = 35
-	dmxH265Filler   = 38
-	dmxNALUHdrH264  = 1
-	dmxNALUHdrH265  = 2
-	dmxMaxPTSOffset = math.MaxInt32
+	dmxH264IDR     = 5
+	dmxH264SPS     = 7
+	dmxH264PPS     = 8
+	dmxH264AUD     = 9
+	dmxH264Filler  = 12
+	dmxH264SPSExt  = 13
+	dmxH265IRAPMin = 16
+	dmxH265IRAPMax = 23
+	dmxH265VCLMax  = 31
+	dmxH265VPS     = 32
+	dmxH265SPS     = 33
+	dmxH265PPS     = 34
+	dmxH265AUD     = 35
+	dmxH265Filler  = 38
+	dmxNALUHdrH264 = 1
+	dmxNALUHdrH265 = 2
+	maxPTSOffset   = math.MaxInt32
 )
 
-// dmxAU is a video access unit being assembled from one or more PES
+// accessUnit is a video access unit being assembled from one or more PES
 // packets (the first with a PTS, continuations without).
-type dmxAU struct {
+type accessUnit struct {
 	active   bool
 	pts, dts int64
 	data     []byte // AVCC: 4-byte length + NAL unit, for the NAL units kept
@@ -47,39 +47,39 @@ type dmxAU struct {
 	pps      [][]byte
 }
 
-// dmxVideo turns the PES packets of an H.264 or H.265 stream into samples.
-type dmxVideo struct {
+// videoHandler turns the PES packets of an H.264 or H.265 stream into samples.
+type videoHandler struct {
 	track *Track
-	clock *dmxClock
+	clock *ptsClock
 	codec media.Codec
 
-	au dmxAU
+	au accessUnit
 	// carry holds the AVCC data and parameter sets of a PES without slices
 	// (an encoder that sends parameter sets or SEI in their own PES), to be
 	// prepended to the next access unit.
-	carry dmxAU
+	carry accessUnit
 
 	err       error // a limit hit while flushing from lost
 	cfg       int   // index of the configuration in force: -1 none yet, 0 Info, i>0 Changes[i-1]
 	frameRate float64
 }
 
-func newDmxVideo(t *Track, c *dmxClock) *dmxVideo {
-	return &dmxVideo{track: t, clock: c, codec: t.Info.Codec, cfg: -1}
+func newVideoHandler(t *Track, c *ptsClock) *videoHandler {
+	return &videoHandler{track: t, clock: c, codec: t.Info.Codec, cfg: -1}
 }
 
-func (v *dmxVideo) lost(startsUnit bool) {
+func (v *videoHandler) lost(startsUnit bool) {
 	if startsUnit {
 		// The access unit in progress ended before the lost PES.
 		if err := v.flush(); err != nil {
 			v.err = err
 		}
 	}
-	v.au = dmxAU{}
-	v.carry = dmxAU{}
+	v.au = accessUnit{}
+	v.carry = accessUnit{}
 }
 
-func (v *dmxVideo) pes(h dmxPESHeader, payload []byte) error {
+func (v *videoHandler) pes(h pesHeader, payload []byte) error {
 	if v.err != nil {
 		return v.err
 	}
@@ -88,11 +88,11 @@ func (v *dmxVideo) pes(h dmxPESHeader, payload []byte) error {
 			return err
 		}
 		pts, dts := v.clock.pesTimes(h)
-		v.au = dmxAU{active: true, pts: pts, dts: dts}
+		v.au = accessUnit{active: true, pts: pts, dts: dts}
 		if v.carry.active {
 			v.au.data, v.au.nalus = v.carry.data, v.carry.nalus
 			v.au.vps, v.au.sps, v.au.pps = v.carry.vps, v.carry.sps, v.carry.pps
-			v.carry = dmxAU{}
+			v.carry = accessUnit{}
 		}
 		if v.au.data == nil {
 			v.au.data = make([]byte, 0, len(payload)+len(payload)/16+16)
@@ -104,14 +104,14 @@ func (v *dmxVideo) pes(h dmxPESHeader, payload []byte) error {
 	}
 	if !v.addNALUs(payload) {
 		v.track.Dropped++
-		v.au = dmxAU{}
+		v.au = accessUnit{}
 	}
 	return nil
 }
 
 // addNALUs appends the NAL units of an Annex B payload to the access unit.
 // It returns false when the payload is corrupt.
-func (v *dmxVideo) addNALUs(payload []byte) bool {
+func (v *videoHandler) addNALUs(payload []byte) bool {
 	au := &v.au
 	for n := range codec.AnnexBNALUs(payload) {
 		if n[0]&0x80 != 0 {
@@ -174,9 +174,9 @@ func (v *dmxVideo) addNALUs(payload []byte) bool {
 }
 
 // flush turns the access unit in progress into a sample.
-func (v *dmxVideo) flush() error {
+func (v *videoHandler) flush() error {
 	au := v.au
-	v.au = dmxAU{}
+	v.au = accessUnit{}
 	if !au.active {
 		return nil
 	}
@@ -193,7 +193,7 @@ func (v *dmxVideo) flush() error {
 		return nil
 	}
 	off := au.pts - au.dts
-	if off < math.MinInt32 || off > dmxMaxPTSOffset {
+	if off < math.MinInt32 || off > maxPTSOffset {
 		v.track.Dropped++
 		return nil
 	}
@@ -212,7 +212,7 @@ func (v *dmxVideo) flush() error {
 // applyConfig merges the parameter sets of an access unit into the track
 // configuration, recording a ConfigChange when they differ from the ones in
 // force. It returns false when a new SPS can not be parsed.
-func (v *dmxVideo) applyConfig(au *dmxAU) bool {
+func (v *videoHandler) applyConfig(au *accessUnit) bool {
 	if len(au.sps)+len(au.pps)+len(au.vps) == 0 {
 		return true
 	}
@@ -229,7 +229,7 @@ func (v *dmxVideo) applyConfig(au *dmxAU) bool {
 	}
 	changed := false
 	merge := func(dst *[][]byte, src [][]byte) {
-		if len(src) == 0 || dmxEqualSets(*dst, src) {
+		if len(src) == 0 || equalParameterSets(*dst, src) {
 			return
 		}
 		if len(*dst) > 0 {
@@ -240,7 +240,7 @@ func (v *dmxVideo) applyConfig(au *dmxAU) bool {
 	merge(&next.VPS, au.vps)
 	merge(&next.SPS, au.sps)
 	merge(&next.PPS, au.pps)
-	if len(au.sps) > 0 && (cur == nil || !dmxEqualSets(cur.SPS, next.SPS) || cur.Width == 0) {
+	if len(au.sps) > 0 && (cur == nil || !equalParameterSets(cur.SPS, next.SPS) || cur.Width == 0) {
 		w, h, fr, err := codec.VideoInfo(v.codec, next.SPS[0])
 		if err != nil {
 			return false
@@ -261,19 +261,19 @@ func (v *dmxVideo) applyConfig(au *dmxAU) bool {
 	return true
 }
 
-// dmxEqualSets reports whether two lists of parameter sets are the same.
-func dmxEqualSets(a, b [][]byte) bool {
+// equalParameterSets reports whether two lists of parameter sets are the same.
+func equalParameterSets(a, b [][]byte) bool {
 	return slices.EqualFunc(a, b, bytes.Equal)
 }
 
-func (v *dmxVideo) finish() error {
+func (v *videoHandler) finish() error {
 	if v.err != nil {
 		return v.err
 	}
 	if err := v.flush(); err != nil {
 		return err
 	}
-	dmxSetDurations(v.track.Samples, func() uint32 {
+	setDurations(v.track.Samples, func() uint32 {
 		if v.frameRate > 0 {
 			return uint32(math.Round(media.VideoTimescale / v.frameRate))
 		}
@@ -282,11 +282,11 @@ func (v *dmxVideo) finish() error {
 	return nil
 }
 
-// dmxSetDurations sets each sample's duration from the next sample's DTS;
+// setDurations sets each sample's duration from the next sample's DTS;
 // the last one gets the previous duration, or nominal() for a single
 // sample. A DTS that does not increase (broken input, a timestamp reset)
 // gives duration 0; callers should treat that as a discontinuity.
-func dmxSetDurations(s []media.Sample, nominal func() uint32) {
+func setDurations(s []media.Sample, nominal func() uint32) {
 	for i := 0; i+1 < len(s); i++ {
 		d := s[i+1].DTS - s[i].DTS
 		if d > 0 && d <= math.MaxUint32 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"boxcar/internal/media"
+	"boxcar/internal/media/codec"
 )
 
 // The muxer writes one HLS media segment per call, just in time, from
@@ -18,49 +19,35 @@ import (
 //     (the last PES packets are spread over extra packets with adaptation
 //     field stuffing), so each segment starts those PIDs at counter 0.
 //   - PTS/DTS are the canonical 90 kHz times modulo 2^33, and PCR is a
-//     fixed muxDelay ahead of the DTS of the PES being sent, so the clocks
+//     fixed pcrDelay ahead of the DTS of the PES being sent, so the clocks
 //     run on across segments.
 
-// Fixed PIDs and stream ids of Boxcar's transport streams.
+// Fixed PIDs of Boxcar's transport streams.
 const (
 	MuxPMTPID   = 0x1000
 	MuxVideoPID = 0x100
 	MuxAudioPID = 0x101
 
-	muxProgram    = 1
-	muxPacketSize = 188
-	muxPayload    = muxPacketSize - 4
+	programNumber = 1
+)
 
-	muxStreamIDVideo    = 0xe0
-	muxStreamIDAudio    = 0xc0 // AAC (MPEG audio stream)
-	muxStreamIDPrivate1 = 0xbd // AC-3 and E-AC-3
-
-	muxStreamTypeAAC  = 0x0f
-	muxStreamTypeH264 = 0x1b
-	muxStreamTypeH265 = 0x24
-	muxStreamTypeAC3  = 0x81
-	muxStreamTypeEAC3 = 0x87
-
-	// muxClock is the PCR clock: 27 MHz, 300 ticks per 90 kHz tick.
-	muxClock = 300
-	// muxDelay is how far PCR runs ahead of the DTS of the PES it
+// Timing and size bounds of the muxer.
+const (
+	// pcrDelay is how far PCR runs ahead of the DTS of the PES it
 	// carries (100 ms): the decoder buffers at most that much.
-	muxDelay = 9000 * muxClock
-	// muxPCRInterval is the longest gap between PCRs: 40 ms (DVB's bound,
+	pcrDelay = 9000 * pcrPerTick
+	// maxPCRInterval is the longest gap between PCRs: 40 ms (DVB's bound,
 	// tighter than the 100 ms of ISO/IEC 13818-1).
-	muxPCRInterval = 3600 * muxClock
-	// muxMaxAudioPES bounds the audio one PES carries: 100 ms (9000 ticks
-	// of 90 kHz), as HLS packagers do.
-	muxMaxAudioPES = 9000
-	// muxMaxPESLength is the largest PES_packet_length; bigger video PES
-	// packets write 0 (unbounded), audio ones are split before.
-	muxMaxPESLength = 0xffff
-	// muxWrap is the modulus of 33-bit PTS, DTS and PCR bases.
-	muxWrap = 1 << 33
-	// muxMaxSpan bounds the time a segment covers (10 minutes of 90 kHz;
+	maxPCRInterval = 3600 * pcrPerTick
+	// maxAudioPESSpan bounds the audio one PES carries: 100 ms (9000 ticks
+	// of 90 kHz), as HLS packagers do. Bigger video PES packets write
+	// PES_packet_length 0 (unbounded), audio ones are split before
+	// maxPESLength.
+	maxAudioPESSpan = 9000
+	// maxSegmentSpan bounds the time a segment covers (10 minutes of 90 kHz;
 	// HLS segments last seconds), and so the PCR-only packets that fill
 	// its gaps.
-	muxMaxSpan = 600 * 90000
+	maxSegmentSpan = 600 * 90000
 )
 
 // ErrMuxInput reports tracks Mux cannot package: more than one video or
@@ -124,21 +111,21 @@ func AppendMux(dst []byte, tracks []MuxTrack, opts MuxOptions) (*MuxResult, erro
 	return &MuxResult{Data: m.buf, Keyframes: m.keyframes}, nil
 }
 
-// muxStream is one elementary stream being muxed.
-type muxStream struct {
+// outStream is one elementary stream being muxed.
+type outStream struct {
 	pid        uint16
 	streamID   byte
 	streamType byte
 	video      bool
 	info       *media.TrackInfo
 	samples    []media.Sample
-	adts       muxADTS // AAC only
-	cc         uint8   // continuity_counter of the next payload packet
-	packets    int     // payload packets planned
+	adts       adtsHeader // AAC only
+	cc         uint8      // continuity_counter of the next payload packet
+	packets    int        // payload packets planned
 }
 
-// muxPES is one planned PES packet.
-type muxPES struct {
+// plannedPES is one planned PES packet.
+type plannedPES struct {
 	stream  uint8 // index in muxer.streams
 	sync    bool  // a video sync sample: RAI, parameter sets, keyframe range
 	first   int   // first sample
@@ -153,9 +140,9 @@ type muxPES struct {
 
 // muxer holds the state of one Mux call.
 type muxer struct {
-	streams   []muxStream
+	streams   []outStream
 	pcr       int // index of the stream carrying PCR
-	pes       []muxPES
+	pes       []plannedPES
 	buf       []byte
 	scratch   []byte // the PES being packetized
 	keyframes []ByteRange
@@ -163,51 +150,19 @@ type muxer struct {
 	havePCR   bool
 }
 
+// setup checks the tracks and makes their streams; the video stream
+// carries the PCR, the audio one only in segments without video.
 func (m *muxer) setup(tracks []MuxTrack) error {
 	if len(tracks) == 0 || len(tracks) > 2 {
 		return fmt.Errorf("%w: %d tracks, want one video and/or one audio", ErrMuxInput, len(tracks))
 	}
-	m.streams = make([]muxStream, 0, 2)
+	m.streams = make([]outStream, 0, 2)
 	samples := 0
 	for i := range tracks {
 		t := &tracks[i]
-		s := muxStream{info: &t.Info, samples: t.Samples}
-		switch t.Info.Codec {
-		case media.CodecH264:
-			s.streamType = muxStreamTypeH264
-		case media.CodecH265:
-			s.streamType = muxStreamTypeH265
-		case media.CodecAAC:
-			s.streamType = muxStreamTypeAAC
-			adts, err := newMuxADTS(t.Info.AudioConfig)
-			if err != nil {
-				return err
-			}
-			s.adts = adts
-		case media.CodecAC3:
-			s.streamType = muxStreamTypeAC3
-		case media.CodecEAC3:
-			s.streamType = muxStreamTypeEAC3
-		default:
-			return fmt.Errorf("%w: codec %s", ErrMuxInput, t.Info.Codec)
-		}
-		s.video = t.Info.Codec.Kind() == media.KindVideo
-		switch {
-		case s.video:
-			s.pid, s.streamID = MuxVideoPID, muxStreamIDVideo
-			if t.Info.Timescale != media.VideoTimescale {
-				return fmt.Errorf("%w: video timescale %d, want %d", ErrMuxInput, t.Info.Timescale, media.VideoTimescale)
-			}
-			if len(t.Info.SPS) == 0 || len(t.Info.PPS) == 0 || (t.Info.Codec == media.CodecH265 && len(t.Info.VPS) == 0) {
-				return fmt.Errorf("%w: %s track without parameter sets", ErrMuxInput, t.Info.Codec)
-			}
-		case t.Info.Codec == media.CodecAAC:
-			s.pid, s.streamID = MuxAudioPID, muxStreamIDAudio
-		default:
-			s.pid, s.streamID = MuxAudioPID, muxStreamIDPrivate1
-		}
-		if !s.video && t.Info.Timescale == 0 {
-			return fmt.Errorf("%w: audio track without timescale", ErrMuxInput)
+		s, err := newOutStream(t)
+		if err != nil {
+			return err
 		}
 		for _, o := range m.streams {
 			if o.video == s.video {
@@ -225,7 +180,6 @@ func (m *muxer) setup(tracks []MuxTrack) error {
 	if samples == 0 {
 		return fmt.Errorf("%w: no samples", ErrMuxInput)
 	}
-	// Video carries the PCR; audio only in segments without video.
 	for i, s := range m.streams {
 		if len(s.samples) > 0 && (s.video || len(m.streams[m.pcr].samples) == 0) {
 			m.pcr = i
@@ -234,10 +188,54 @@ func (m *muxer) setup(tracks []MuxTrack) error {
 	return nil
 }
 
+// newOutStream makes the stream of track t: its stream type, PID and
+// stream id, after checking the codec configuration.
+func newOutStream(t *MuxTrack) (outStream, error) {
+	s := outStream{info: &t.Info, samples: t.Samples}
+	switch t.Info.Codec {
+	case media.CodecH264:
+		s.streamType = streamTypeH264
+	case media.CodecH265:
+		s.streamType = streamTypeH265
+	case media.CodecAAC:
+		s.streamType = streamTypeAAC
+		adts, err := newADTSHeader(t.Info.AudioConfig)
+		if err != nil {
+			return s, err
+		}
+		s.adts = adts
+	case media.CodecAC3:
+		s.streamType = streamTypeAC3
+	case media.CodecEAC3:
+		s.streamType = streamTypeEAC3
+	default:
+		return s, fmt.Errorf("%w: codec %s", ErrMuxInput, t.Info.Codec)
+	}
+	s.video = t.Info.Codec.Kind() == media.KindVideo
+	switch {
+	case s.video:
+		s.pid, s.streamID = MuxVideoPID, streamIDVideo
+		if t.Info.Timescale != media.VideoTimescale {
+			return s, fmt.Errorf("%w: video timescale %d, want %d", ErrMuxInput, t.Info.Timescale, media.VideoTimescale)
+		}
+		if len(t.Info.SPS) == 0 || len(t.Info.PPS) == 0 || (t.Info.Codec == media.CodecH265 && len(t.Info.VPS) == 0) {
+			return s, fmt.Errorf("%w: %s track without parameter sets", ErrMuxInput, t.Info.Codec)
+		}
+	case t.Info.Codec == media.CodecAAC:
+		s.pid, s.streamID = MuxAudioPID, streamIDAudio
+	default:
+		s.pid, s.streamID = MuxAudioPID, streamIDPrivate1
+	}
+	if !s.video && t.Info.Timescale == 0 {
+		return s, fmt.Errorf("%w: audio track without timescale", ErrMuxInput)
+	}
+	return s, nil
+}
+
 // plan cuts the samples into PES packets interleaved by DTS, sizes them and
 // spreads the last ones so every PID carries a multiple of 16 packets.
 func (m *muxer) plan() error {
-	var lists [2][]muxPES
+	var lists [2][]plannedPES
 	for i := range m.streams {
 		s := &m.streams[i]
 		var err error
@@ -251,7 +249,7 @@ func (m *muxer) plan() error {
 		}
 	}
 	// Merge by DTS, video first on ties.
-	m.pes = make([]muxPES, 0, len(lists[0])+len(lists[1]))
+	m.pes = make([]plannedPES, 0, len(lists[0])+len(lists[1]))
 	a, b := lists[0], lists[1]
 	for len(a) > 0 || len(b) > 0 {
 		takeA := len(b) == 0 || (len(a) > 0 && (a[0].dts < b[0].dts || a[0].dts == b[0].dts && m.streams[a[0].stream].video))
@@ -265,16 +263,16 @@ func (m *muxer) plan() error {
 	for i := range m.pes {
 		first, last = min(first, m.pes[i].dts), max(last, m.pes[i].end, m.pes[i].pts)
 	}
-	if last-first > muxMaxSpan {
+	if last-first > maxSegmentSpan {
 		return fmt.Errorf("%w: segment spans %d s", ErrMuxInput, (last-first)/media.VideoTimescale)
 	}
 	// Natural packet counts.
 	for i := range m.pes {
 		p := &m.pes[i]
-		first := muxPayload - m.firstAF(p)
+		first := maxPayload - m.firstAF(p)
 		p.packets = 1
 		if p.size > first {
-			p.packets += (p.size - first + muxPayload - 1) / muxPayload
+			p.packets += (p.size - first + maxPayload - 1) / maxPayload
 		}
 		m.streams[p.stream].packets += p.packets
 	}
@@ -289,12 +287,12 @@ func (m *muxer) plan() error {
 // firstAF is the adaptation field size in the first packet of p: PCR (and
 // random_access_indicator) on the PCR stream, the indicator alone on other
 // video sync samples.
-func (m *muxer) firstAF(p *muxPES) int {
+func (m *muxer) firstAF(p *plannedPES) int {
 	switch {
 	case int(p.stream) == m.pcr:
-		return 8
+		return 2 + pcrSize
 	case p.sync:
-		return 2
+		return 2 // adaptation_field_length and flags
 	}
 	return 0
 }
@@ -330,9 +328,9 @@ func (m *muxer) align(i uint8) error {
 }
 
 // planVideo makes one PES per access unit.
-func (m *muxer) planVideo(idx uint8, s *muxStream) ([]muxPES, error) {
-	list := make([]muxPES, len(s.samples))
-	aud := muxAUDSize(s.info.Codec)
+func (m *muxer) planVideo(idx uint8, s *outStream) ([]plannedPES, error) {
+	list := make([]plannedPES, len(s.samples))
+	aud := audSize(s.info.Codec)
 	params := 0
 	for _, ps := range [][][]byte{s.info.VPS, s.info.SPS, s.info.PPS} {
 		for _, p := range ps {
@@ -341,7 +339,7 @@ func (m *muxer) planVideo(idx uint8, s *muxStream) ([]muxPES, error) {
 	}
 	for i := range s.samples {
 		smp := &s.samples[i]
-		es, err := muxAUSize(s.info.Codec, smp)
+		es, err := annexBSize(s.info.Codec, smp)
 		if err != nil {
 			return nil, fmt.Errorf("video sample %d: %w", i, err)
 		}
@@ -349,10 +347,10 @@ func (m *muxer) planVideo(idx uint8, s *muxStream) ([]muxPES, error) {
 		if smp.Sync {
 			es += params
 		}
-		p := muxPES{stream: idx, sync: smp.Sync, first: i, count: 1,
-			dts: smp.DTS, pts: smp.PTS(), end: smp.DTS + int64(smp.Duration), header: 14}
+		p := plannedPES{stream: idx, sync: smp.Sync, first: i, count: 1,
+			dts: smp.DTS, pts: smp.PTS(), end: smp.DTS + int64(smp.Duration), header: pesHeaderPTS}
 		if p.pts != p.dts {
-			p.header = 19
+			p.header = pesHeaderPTSDTS
 		}
 		p.size = p.header + es
 		list[i] = p
@@ -361,12 +359,12 @@ func (m *muxer) planVideo(idx uint8, s *muxStream) ([]muxPES, error) {
 }
 
 // planAudio groups contiguous frames into PES packets of at most 100 ms.
-func (m *muxer) planAudio(idx uint8, s *muxStream) ([]muxPES, error) {
+func (m *muxer) planAudio(idx uint8, s *outStream) ([]plannedPES, error) {
 	ts := s.info.Timescale
-	list := make([]muxPES, 0, len(s.samples)/2+1)
+	list := make([]plannedPES, 0, len(s.samples)/2+1)
 	for i := 0; i < len(s.samples); {
 		first := &s.samples[i]
-		p := muxPES{stream: idx, first: i, dts: media.Rescale(first.DTS, ts, media.VideoTimescale), header: 14}
+		p := plannedPES{stream: idx, first: i, dts: media.Rescale(first.DTS, ts, media.VideoTimescale), header: pesHeaderPTS}
 		p.pts = p.dts
 		size := p.header
 		next := first.DTS
@@ -377,16 +375,16 @@ func (m *muxer) planAudio(idx uint8, s *muxStream) ([]muxPES, error) {
 				return nil, fmt.Errorf("%w: audio sample %d is empty", ErrMuxInput, i)
 			}
 			if s.info.Codec == media.CodecAAC {
-				if fsize+muxADTSSize > muxMaxADTSFrame {
+				if fsize+codec.ADTSHeaderSize > maxADTSFrame {
 					return nil, fmt.Errorf("%w: AAC frame %d of %d bytes", ErrMuxInput, i, fsize)
 				}
-				fsize += muxADTSSize
+				fsize += codec.ADTSHeaderSize
 			}
 			end := media.Rescale(smp.DTS+int64(smp.Duration), ts, media.VideoTimescale)
-			if p.count > 0 && (smp.DTS != next || end-p.dts > muxMaxAudioPES || size+fsize-6 > muxMaxPESLength) {
+			if p.count > 0 && (smp.DTS != next || end-p.dts > maxAudioPESSpan || size+fsize-pesStartSize > maxPESLength) {
 				break
 			}
-			if size+fsize-6 > muxMaxPESLength {
+			if size+fsize-pesStartSize > maxPESLength {
 				return nil, fmt.Errorf("%w: audio sample %d of %d bytes", ErrMuxInput, i, len(smp.Data))
 			}
 			size += fsize
@@ -404,21 +402,50 @@ func (m *muxer) planAudio(idx uint8, s *muxStream) ([]muxPES, error) {
 // write emits the planned segment.
 //
 // PCR follows the PCR stream alone: the first packet of each of its PES
-// packets carries PCR = DTS - muxDelay, and the packets between two such
+// packets carries PCR = DTS - pcrDelay, and the packets between two such
 // anchors are spread evenly over the time between them. Because one
 // track's DTS only grow, so does PCR, within a segment and from one
 // segment to the next, however the other track was cut.
 func (m *muxer) write(seq uint64) error {
+	m.allocate()
+	m.writePSI(uint8(seq & 0xf))
+
+	// Times in 27 MHz: before the first anchor, just below it (but not
+	// after the DTS of the first PES, should that lead by more than
+	// pcrDelay); then from anchor to anchor, and from the last to the end
+	// of the PCR stream.
+	var w pcrWindow
+	w.next(m, 0)
+	if w.anchor < 0 {
+		return fmt.Errorf("%w: no PES on the PCR stream", ErrMuxInput)
+	}
+	pre := min(w.bTime-1, m.pes[0].dts*pcrPerTick)
+	w.a, w.b = pre, pre
+	w.total = 1
+	for i := range m.pes {
+		if i == w.anchor {
+			w.next(m, i+1)
+		}
+		if err := m.writePES(&w, &m.pes[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// allocate makes room in the output for the whole segment, PCR-only
+// packets included, and sizes the PES scratch buffer and the keyframe
+// list.
+func (m *muxer) allocate() {
 	packets := 2
 	for i := range m.streams {
 		packets += m.streams[i].packets
 	}
 	if len(m.pes) > 0 {
 		span := m.pes[len(m.pes)-1].end - m.pes[0].dts
-		packets += int(max(span, 0)/(muxPCRInterval/muxClock)) + 2 // PCR-only packets
+		packets += int(max(span, 0)/(maxPCRInterval/pcrPerTick)) + 2 // PCR-only packets
 	}
-	m.buf = growBytes(m.buf, packets*muxPacketSize)
-	m.writePSI(uint8(seq & 0xf))
+	m.buf = growBytes(m.buf, packets*packetSize)
 
 	keyframes := 0
 	maxPES := 0
@@ -430,62 +457,47 @@ func (m *muxer) write(seq uint64) error {
 	}
 	m.keyframes = make([]ByteRange, 0, keyframes)
 	m.scratch = make([]byte, 0, maxPES)
+}
 
-	// Times in 27 MHz: before the first anchor, just below it (but not
-	// after the DTS of the first PES, should that lead by more than
-	// muxDelay); then from anchor to anchor, and from the last to the end
-	// of the PCR stream.
-	var w muxWindow
-	w.next(m, 0)
-	if w.anchor < 0 {
-		return fmt.Errorf("%w: no PES on the PCR stream", ErrMuxInput)
+// writePES builds the PES packet p and spreads it over its planned
+// packets, timed by the window w; the first carries the PCR on the PCR
+// stream.
+func (m *muxer) writePES(w *pcrWindow, p *plannedPES) error {
+	s := &m.streams[p.stream]
+	m.scratch = m.buildPES(m.scratch[:0], s, p)
+	if len(m.scratch) != p.size {
+		return fmt.Errorf("%w: PES of %d bytes, planned %d", ErrMuxInput, len(m.scratch), p.size)
 	}
-	pre := min(w.bTime-1, m.pes[0].dts*muxClock)
-	w.a, w.b = pre, pre
-	w.total = 1
-	for i := range m.pes {
-		p := &m.pes[i]
-		s := &m.streams[p.stream]
-		if i == w.anchor {
-			w.next(m, i+1)
+	pesStart := -1
+	off := 0
+	for j := range p.packets {
+		t := w.time()
+		withPCR := j == 0 && int(p.stream) == m.pcr
+		m.fillPCR(t, withPCR)
+		af := 0
+		if j == 0 {
+			pesStart = len(m.buf)
+			af = m.firstAF(p)
 		}
-		m.scratch = m.buildPES(m.scratch[:0], s, p)
-		if len(m.scratch) != p.size {
-			return fmt.Errorf("%w: PES of %d bytes, planned %d", ErrMuxInput, len(m.scratch), p.size)
+		n := min(maxPayload-af, len(m.scratch)-off-(p.packets-j-1))
+		if withPCR {
+			m.lastPCR, m.havePCR = t, true
 		}
-		pesStart := -1
-		off := 0
-		for j := range p.packets {
-			t := w.time()
-			withPCR := j == 0 && int(p.stream) == m.pcr
-			m.fillPCR(t, withPCR)
-			if j == 0 {
-				pesStart = len(m.buf)
-			}
-			af := 0
-			if j == 0 {
-				af = m.firstAF(p)
-			}
-			n := min(muxPayload-af, len(m.scratch)-off-(p.packets-j-1))
-			if withPCR {
-				m.lastPCR, m.havePCR = t, true
-			}
-			m.packet(s, j == 0, withPCR, t, j == 0 && (p.sync || withPCR && !s.video), m.scratch[off:off+n])
-			off += n
-			w.pos++
-		}
-		if off != len(m.scratch) {
-			return fmt.Errorf("%w: packetized %d of %d PES bytes", ErrMuxInput, off, len(m.scratch))
-		}
-		if p.sync {
-			m.keyframes = append(m.keyframes, ByteRange{Offset: pesStart, Length: len(m.buf) - pesStart})
-		}
+		m.writePacket(s, j == 0, withPCR, t, j == 0 && (p.sync || withPCR && !s.video), m.scratch[off:off+n])
+		off += n
+		w.pos++
+	}
+	if off != len(m.scratch) {
+		return fmt.Errorf("%w: packetized %d of %d PES bytes", ErrMuxInput, off, len(m.scratch))
+	}
+	if p.sync {
+		m.keyframes = append(m.keyframes, ByteRange{Offset: pesStart, Length: len(m.buf) - pesStart})
 	}
 	return nil
 }
 
-// muxWindow spreads packet times between two PCR anchors.
-type muxWindow struct {
+// pcrWindow spreads packet times between two PCR anchors.
+type pcrWindow struct {
 	a, b   int64 // 27 MHz times of the window's ends
 	pos    int   // packets sent in the window
 	total  int   // packets in the window
@@ -495,18 +507,18 @@ type muxWindow struct {
 
 // next starts the window that begins at PES from-1 (an anchor, or the
 // segment start when from is 0) and finds the next anchor.
-func (w *muxWindow) next(m *muxer, from int) {
+func (w *pcrWindow) next(m *muxer, from int) {
 	w.a, w.pos, w.total = w.bTime, 0, 0
 	w.anchor = -1
 	for i := from; i < len(m.pes); i++ {
 		if int(m.pes[i].stream) == m.pcr {
-			w.anchor, w.bTime = i, muxPCRTime(m.pes[i].dts)
+			w.anchor, w.bTime = i, pcrTime(m.pes[i].dts)
 			break
 		}
 	}
 	if w.anchor < 0 && from > 0 {
 		// After the last anchor: up to where the PCR stream ends.
-		w.bTime = muxPCRTime(m.pes[from-1].end)
+		w.bTime = pcrTime(m.pes[from-1].end)
 	}
 	end := w.anchor
 	if end < 0 {
@@ -522,7 +534,7 @@ func (w *muxWindow) next(m *muxer, from int) {
 }
 
 // time returns the time of the window's next packet.
-func (w *muxWindow) time() int64 {
+func (w *pcrWindow) time() int64 {
 	if w.total == 0 {
 		return w.a
 	}
@@ -530,15 +542,15 @@ func (w *muxWindow) time() int64 {
 	return w.a + d/n*pos + d%n*pos/n // d*pos/n without overflow
 }
 
-// muxPCRTime is the PCR (27 MHz, unwrapped) of a PES with DTS dts (90
+// pcrTime is the PCR (27 MHz, unwrapped) of a PES with DTS dts (90
 // kHz). Where the timeline starts at 0 it is negative, and the written PCR
 // wraps like any 33-bit clock.
-func muxPCRTime(dts int64) int64 {
-	return dts*muxClock - muxDelay
+func pcrTime(dts int64) int64 {
+	return dts*pcrPerTick - pcrDelay
 }
 
 // fillPCR inserts PCR-only packets on the PCR stream so that no gap between
-// PCRs exceeds muxPCRInterval before a packet sent at time t; the first
+// PCRs exceeds maxPCRInterval before a packet sent at time t; the first
 // PCR of the segment goes out before the first packet unless that packet
 // carries it.
 func (m *muxer) fillPCR(t int64, carries bool) {
@@ -548,8 +560,8 @@ func (m *muxer) fillPCR(t int64, carries bool) {
 		}
 		return
 	}
-	for t-m.lastPCR > muxPCRInterval {
-		m.pcrOnly(m.lastPCR + muxPCRInterval)
+	for t-m.lastPCR > maxPCRInterval {
+		m.pcrOnly(m.lastPCR + maxPCRInterval)
 	}
 }
 

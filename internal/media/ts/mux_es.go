@@ -8,6 +8,7 @@ import (
 	"github.com/Eyevinn/mp4ff/aac"
 
 	"boxcar/internal/media"
+	"boxcar/internal/media/codec"
 )
 
 // Elementary stream payloads written by the muxer: H.264/H.265 access units
@@ -25,18 +26,18 @@ const (
 	muxHEVCAUD = 35
 )
 
-// muxAUDSize is the size of the access unit delimiter with its start code.
-func muxAUDSize(c media.Codec) int {
+// audSize is the size of the access unit delimiter with its start code.
+func audSize(c media.Codec) int {
 	if c == media.CodecH265 {
 		return 7
 	}
 	return 6
 }
 
-// muxSkipNAL reports whether a NAL unit of a sample is left out of the
+// skipNAL reports whether a NAL unit of a sample is left out of the
 // byte stream: delimiters always (the muxer writes its own), parameter
 // sets of sync samples (the muxer writes those of TrackInfo).
-func muxSkipNAL(c media.Codec, nal []byte, sync bool) bool {
+func skipNAL(c media.Codec, nal []byte, sync bool) bool {
 	if len(nal) == 0 {
 		return true
 	}
@@ -58,9 +59,9 @@ func muxSkipNAL(c media.Codec, nal []byte, sync bool) bool {
 	return false
 }
 
-// muxAUSize returns the Annex B size of the sample's own NAL units and
+// annexBSize returns the Annex B size of the sample's own NAL units and
 // checks their 4-byte length prefixes.
-func muxAUSize(c media.Codec, s *media.Sample) (int, error) {
+func annexBSize(c media.Codec, s *media.Sample) (int, error) {
 	size := 0
 	d := s.Data
 	for pos := 0; pos < len(d); {
@@ -72,7 +73,7 @@ func muxAUSize(c media.Codec, s *media.Sample) (int, error) {
 		if n < 0 || n > len(d)-pos {
 			return 0, fmt.Errorf("%w: NAL unit of %d bytes with %d left", ErrMuxInput, n, len(d)-pos)
 		}
-		if !muxSkipNAL(c, d[pos:pos+n], s.Sync) {
+		if !skipNAL(c, d[pos:pos+n], s.Sync) {
 			size += 4 + n
 		}
 		pos += n
@@ -80,9 +81,9 @@ func muxAUSize(c media.Codec, s *media.Sample) (int, error) {
 	return size, nil
 }
 
-// muxAppendAU appends one access unit in Annex B form: delimiter, the
+// appendAnnexB appends one access unit in Annex B form: delimiter, the
 // parameter sets on sync samples, then the sample's NAL units.
-func muxAppendAU(dst []byte, info *media.TrackInfo, s *media.Sample) []byte {
+func appendAnnexB(dst []byte, info *media.TrackInfo, s *media.Sample) []byte {
 	if info.Codec == media.CodecH265 {
 		dst = append(dst, 0, 0, 0, 1, muxHEVCAUD<<1, 1, 0x50) // pic_type 2: any slice type
 	} else {
@@ -102,7 +103,7 @@ func muxAppendAU(dst []byte, info *media.TrackInfo, s *media.Sample) []byte {
 		pos += 4
 		nal := d[pos : pos+n]
 		pos += n
-		if muxSkipNAL(info.Codec, nal, s.Sync) {
+		if skipNAL(info.Codec, nal, s.Sync) {
 			continue
 		}
 		dst = append(dst, 0, 0, 0, 1)
@@ -113,39 +114,36 @@ func muxAppendAU(dst []byte, info *media.TrackInfo, s *media.Sample) []byte {
 
 // ADTS (ISO/IEC 13818-7 §6.2, 14496-3 §1.A.2): a 7-byte header without
 // CRC in front of every AAC frame.
-const (
-	muxADTSSize     = 7
-	muxMaxADTSFrame = 1<<13 - 1 // aac_frame_length is 13 bits
-)
+const maxADTSFrame = 1<<13 - 1 // aac_frame_length is 13 bits
 
-// muxADTS holds the constant part of a stream's ADTS headers.
-type muxADTS struct {
+// adtsHeader holds the constant part of a stream's ADTS headers.
+type adtsHeader struct {
 	profile, sfi, channels byte
 }
 
-// newMuxADTS derives ADTS header fields from an AudioSpecificConfig. HE-AAC
+// newADTSHeader derives ADTS header fields from an AudioSpecificConfig. HE-AAC
 // configurations are signalled as their AAC-LC core at the core sample
 // rate (implicit SBR/PS signalling, which decoders detect in-band).
-func newMuxADTS(asc []byte) (muxADTS, error) {
+func newADTSHeader(asc []byte) (adtsHeader, error) {
 	cfg, err := aac.DecodeAudioSpecificConfig(bytes.NewReader(asc))
 	if err != nil {
-		return muxADTS{}, fmt.Errorf("%w: AudioSpecificConfig %x: %w", ErrMuxInput, asc, err)
+		return adtsHeader{}, fmt.Errorf("%w: AudioSpecificConfig %x: %w", ErrMuxInput, asc, err)
 	}
 	sfi, ok := aac.ReverseFrequencies[cfg.SamplingFrequency]
 	if !ok {
-		return muxADTS{}, fmt.Errorf("%w: sample rate %d has no ADTS index", ErrMuxInput, cfg.SamplingFrequency)
+		return adtsHeader{}, fmt.Errorf("%w: sample rate %d has no ADTS index", ErrMuxInput, cfg.SamplingFrequency)
 	}
 	if cfg.ChannelConfiguration > 7 {
-		return muxADTS{}, fmt.Errorf("%w: channel configuration %d", ErrMuxInput, cfg.ChannelConfiguration)
+		return adtsHeader{}, fmt.Errorf("%w: channel configuration %d", ErrMuxInput, cfg.ChannelConfiguration)
 	}
 	// The core object type is AAC-LC for every configuration mp4ff
 	// accepts: profile = object type - 1.
-	return muxADTS{profile: aac.AAClc - 1, sfi: sfi, channels: cfg.ChannelConfiguration}, nil
+	return adtsHeader{profile: aac.AAClc - 1, sfi: sfi, channels: cfg.ChannelConfiguration}, nil
 }
 
 // appendHeader appends the ADTS header of a frame of n bytes.
-func (a muxADTS) appendHeader(dst []byte, n int) []byte {
-	l := n + muxADTSSize
+func (a adtsHeader) appendHeader(dst []byte, n int) []byte {
+	l := n + codec.ADTSHeaderSize
 	return append(dst,
 		0xff,
 		0xf1, // MPEG-4, layer 0, protection_absent

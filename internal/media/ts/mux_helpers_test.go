@@ -124,14 +124,14 @@ type muxtPacket struct {
 
 func muxtParse(tb testing.TB, data []byte) []muxtPacket {
 	tb.Helper()
-	if len(data)%muxPacketSize != 0 {
+	if len(data)%packetSize != 0 {
 		tb.Fatalf("%d bytes is not a whole number of packets", len(data))
 	}
 	var out []muxtPacket
-	for off := 0; off < len(data); off += muxPacketSize {
-		b := data[off : off+muxPacketSize]
+	for off := 0; off < len(data); off += packetSize {
+		b := data[off : off+packetSize]
 		if b[0] != 0x47 {
-			tb.Fatalf("packet %d: sync byte 0x%02x", off/muxPacketSize, b[0])
+			tb.Fatalf("packet %d: sync byte 0x%02x", off/packetSize, b[0])
 		}
 		p := muxtPacket{pid: uint16(b[1]&0x1f)<<8 | uint16(b[2]), pusi: b[1]&0x40 != 0, cc: b[3] & 0xf, pcr: -1}
 		afc := b[3] >> 4 & 3
@@ -139,7 +139,7 @@ func muxtParse(tb testing.TB, data []byte) []muxtPacket {
 		if afc&2 != 0 {
 			l := int(b[4])
 			if l > 183 || afc == 3 && l > 182 {
-				tb.Fatalf("packet %d: adaptation field of %d bytes", off/muxPacketSize, l)
+				tb.Fatalf("packet %d: adaptation field of %d bytes", off/packetSize, l)
 			}
 			if l > 0 {
 				p.rai = b[5]&0x40 != 0
@@ -153,7 +153,7 @@ func muxtParse(tb testing.TB, data []byte) []muxtPacket {
 						continue
 					}
 					if b[k] != 0xff {
-						tb.Fatalf("packet %d: stuffing byte 0x%02x", off/muxPacketSize, b[k])
+						tb.Fatalf("packet %d: stuffing byte 0x%02x", off/packetSize, b[k])
 					}
 				}
 			}
@@ -163,7 +163,7 @@ func muxtParse(tb testing.TB, data []byte) []muxtPacket {
 			p.hasPayload = true
 			p.payload = b[pos:]
 			if len(p.payload) == 0 {
-				tb.Fatalf("packet %d: payload flag without payload", off/muxPacketSize)
+				tb.Fatalf("packet %d: payload flag without payload", off/packetSize)
 			}
 		}
 		out = append(out, p)
@@ -210,7 +210,7 @@ func muxtCheckPCR(tb testing.TB, r *MuxResult, seq uint64, tracks []MuxTrack, pc
 		}
 		sec := p.payload[1:]
 		n := 3 + (int(sec[1]&0xf)<<8 | int(sec[2]))
-		if muxCRC32(sec[:n]) != 0 {
+		if crc32MPEG2(sec[:n]) != 0 {
 			tb.Errorf("PSI section on PID %d: bad CRC", p.pid)
 		}
 	}
@@ -252,11 +252,11 @@ func muxtCheckPCR(tb testing.TB, r *MuxResult, seq uint64, tracks []MuxTrack, pc
 		if d[7]&0xc0 == 0xc0 {
 			dts = muxtTimestamp(d[14:])
 		}
-		if diff := (dts - p.pcr/300) & (muxWrap - 1); diff > muxWrap/2 && pcrBeforeDTS {
+		if diff := (dts - p.pcr/300) & (timestampWrap - 1); diff > timestampWrap/2 && pcrBeforeDTS {
 			tb.Errorf("packet %d: PCR %d after DTS %d", p.packet, p.pcr/300, dts)
 		}
 		if p.pid == MuxVideoPID && p.rai {
-			keyStarts = append(keyStarts, p.packet*muxPacketSize)
+			keyStarts = append(keyStarts, p.packet*packetSize)
 			es := d[9+int(d[8]):]
 			if !bytes.HasPrefix(es, []byte{0, 0, 0, 1, 9, 0xf0, 0, 0, 0, 1}) && !bytes.HasPrefix(es, []byte{0, 0, 0, 1, 0x46, 1, 0x50, 0, 0, 0, 1, 0x40}) {
 				tb.Errorf("packet %d: keyframe does not start with AUD and parameter sets: % x", p.packet, es[:min(len(es), 12)])
@@ -272,7 +272,7 @@ func muxtCheckPCR(tb testing.TB, r *MuxResult, seq uint64, tracks []MuxTrack, pc
 			if p.pid != pcrPID {
 				tb.Errorf("packet %d: PCR on PID %#x", i, p.pid)
 			}
-			if d := (p.pcr - lastPCR + muxWrap*300) % (muxWrap * 300); lastPCR >= 0 && d > 3600*300 {
+			if d := (p.pcr - lastPCR + timestampWrap*300) % (timestampWrap * 300); lastPCR >= 0 && d > 3600*300 {
 				tb.Errorf("packet %d: PCR %d after %d", i, p.pcr, lastPCR)
 			}
 			lastPCR = p.pcr
@@ -311,18 +311,18 @@ func muxtCheckPCR(tb testing.TB, r *MuxResult, seq uint64, tracks []MuxTrack, pc
 		tb.Fatalf("%d keyframe ranges, %d RAI packets, %d sync samples", len(r.Keyframes), len(keyStarts), syncs)
 	}
 	for k, kr := range r.Keyframes {
-		if kr.Offset != keyStarts[k] || kr.Length%muxPacketSize != 0 {
+		if kr.Offset != keyStarts[k] || kr.Length%packetSize != 0 {
 			tb.Errorf("keyframe %d range %+v, want offset %d", k, kr, keyStarts[k])
 		}
 		// The range ends where the next video PES (or the data) starts.
 		end := kr.Offset + kr.Length
-		for off := kr.Offset + muxPacketSize; off < end; off += muxPacketSize {
-			if p := pkts[off/muxPacketSize]; p.pid == MuxVideoPID && p.pusi {
+		for off := kr.Offset + packetSize; off < end; off += packetSize {
+			if p := pkts[off/packetSize]; p.pid == MuxVideoPID && p.pusi {
 				tb.Errorf("keyframe %d range holds another video PES", k)
 			}
 		}
-		for off := end; off < len(r.Data); off += muxPacketSize {
-			p := pkts[off/muxPacketSize]
+		for off := end; off < len(r.Data); off += packetSize {
+			p := pkts[off/packetSize]
 			if p.pid == MuxVideoPID && p.hasPayload {
 				if !p.pusi {
 					tb.Errorf("keyframe %d range ends before its last packet", k)
