@@ -19,13 +19,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"boxcar/internal/clock"
+	"boxcar/internal/live/index"
+	"boxcar/internal/live/index/boltindex"
 	"boxcar/internal/store"
 )
 
 // Options configure a Manager.
 type Options struct {
-	// DataDir holds the timeline index (timeline.db).
+	// DataDir holds the timeline index (timeline.db) when Index is nil.
 	DataDir string
+	// Index persists the timelines; nil opens the embedded one under
+	// DataDir. Close closes it.
+	Index index.Index
 	// Store holds media objects.
 	Store  store.Store
 	Clock  clock.Clock
@@ -63,7 +68,7 @@ const DefaultRetention = 10 * time.Minute
 // Manager owns every channel's timeline. It is safe for concurrent use.
 type Manager struct {
 	store          store.Store
-	index          *index
+	index          *indexCodec
 	clock          clock.Clock
 	log            *slog.Logger
 	metrics        *metrics
@@ -108,10 +113,15 @@ func Open(ctx context.Context, opts Options) (*Manager, error) {
 	if opts.Retention == nil {
 		opts.Retention = func(string) time.Duration { return DefaultRetention }
 	}
-	ix, err := openIndex(filepath.Join(opts.DataDir, "timeline.db"))
-	if err != nil {
-		return nil, err
+	kv := opts.Index
+	if kv == nil {
+		bx, err := boltindex.Open(filepath.Join(opts.DataDir, "timeline.db"))
+		if err != nil {
+			return nil, fmt.Errorf("live: open timeline index: %w", err)
+		}
+		kv = bx
 	}
+	ix := &indexCodec{kv: kv}
 	m := &Manager{
 		store:          opts.Store,
 		index:          ix,
