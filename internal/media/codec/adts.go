@@ -44,10 +44,7 @@ type ADTSHeader struct {
 // Channels returns the channel count of the channel configuration, 0 when
 // it is defined by a program config element.
 func (h ADTSHeader) Channels() int {
-	if h.ChannelConfig == 7 {
-		return 8
-	}
-	return h.ChannelConfig
+	return aacChannels(h.ChannelConfig)
 }
 
 // ParseADTSHeader parses the ADTS header at the start of b. Only the header

@@ -129,24 +129,3 @@ func hevcString(name string, sps []byte) string {
 	}
 	return sb.String()
 }
-
-// audioObjectType reads audioObjectType from an AudioSpecificConfig
-// (ISO/IEC 14496-3 §1.6.2.1): 5 bits, 31 escapes to 32 + 6 more bits.
-// Explicitly signalled SBR (5) and PS (29) come first in the ASC and are
-// returned as such.
-func audioObjectType(asc []byte) (int, bool) {
-	if len(asc) < 1 {
-		return 0, false
-	}
-	aot := int(asc[0] >> 3)
-	if aot == 31 {
-		if len(asc) < 2 {
-			return 0, false
-		}
-		aot = 32 + (int(asc[0]&0x07)<<3 | int(asc[1]>>5))
-	}
-	if aot == 0 {
-		return 0, false
-	}
-	return aot, true
-}

@@ -18,33 +18,89 @@ var ErrUnsupportedCodec = errors.New("codec: unsupported codec")
 // H.265. Larger values come from corrupt or hostile parameter sets.
 const MaxPictureSize = 16888
 
-// VideoInfo parses an H.264 or H.265 sequence parameter set (a NAL unit
+// SPSInfo is what Boxcar reads from a sequence parameter set.
+type SPSInfo struct {
+	// Width and Height are the cropped picture size.
+	Width, Height int
+	// FrameRate comes from the VUI timing information, 0 when absent.
+	FrameRate float64
+	// SARWidth and SARHeight are the sample aspect ratio from the VUI
+	// (ITU-T H.264 and H.265 Table E-1, or Extended_SAR), 0 when the SPS
+	// does not say or names a reserved one.
+	SARWidth, SARHeight int
+}
+
+// ParseSPS parses an H.264 or H.265 sequence parameter set (a NAL unit
 // including its header, without start code; emulation prevention bytes are
-// handled) and returns the cropped picture size and the frame rate from the
-// VUI timing information, or 0 when the SPS carries none.
-func VideoInfo(codec media.Codec, sps []byte) (width, height int, frameRate float64, err error) {
+// handled). It fails when the picture size is 0 or above MaxPictureSize.
+func ParseSPS(codec media.Codec, sps []byte) (SPSInfo, error) {
+	var (
+		info SPSInfo
+		vui  struct {
+			present bool
+			idc     uint8
+			sarW    uint16
+			sarH    uint16
+		}
+	)
 	switch codec {
 	case media.CodecH264:
 		var s h264.SPS
 		if err := s.Unmarshal(sps); err != nil {
-			return 0, 0, 0, fmt.Errorf("codec: parse h264 sps: %w", err)
+			return SPSInfo{}, fmt.Errorf("codec: parse h264 sps: %w", err)
 		}
-		width, height, frameRate = s.Width(), s.Height(), s.FPS()
+		info = SPSInfo{Width: s.Width(), Height: s.Height(), FrameRate: s.FPS()}
+		if v := s.VUI; v != nil {
+			vui.present, vui.idc, vui.sarW, vui.sarH = v.AspectRatioInfoPresentFlag, v.AspectRatioIdc, v.SarWidth, v.SarHeight
+		}
 	case media.CodecH265:
 		var s h265.SPS
 		if err := s.Unmarshal(sps); err != nil {
-			return 0, 0, 0, fmt.Errorf("codec: parse h265 sps: %w", err)
+			return SPSInfo{}, fmt.Errorf("codec: parse h265 sps: %w", err)
 		}
-		width, height, frameRate = s.Width(), s.Height(), s.FPS()
+		info = SPSInfo{Width: s.Width(), Height: s.Height(), FrameRate: s.FPS()}
+		if v := s.VUI; v != nil {
+			vui.present, vui.idc, vui.sarW, vui.sarH = v.AspectRatioInfoPresentFlag, v.AspectRatioIdc, v.SarWidth, v.SarHeight
+		}
 	default:
-		return 0, 0, 0, fmt.Errorf("codec: video info for %v: %w", codec, ErrUnsupportedCodec)
+		return SPSInfo{}, fmt.Errorf("codec: parse sps for %v: %w", codec, ErrUnsupportedCodec)
 	}
-	if width <= 0 || height <= 0 || width > MaxPictureSize || height > MaxPictureSize {
-		return 0, 0, 0, fmt.Errorf("codec: %v sps: picture size %dx%d out of range", codec, width, height)
+	if info.Width <= 0 || info.Height <= 0 || info.Width > MaxPictureSize || info.Height > MaxPictureSize {
+		return SPSInfo{}, fmt.Errorf("codec: %v sps: picture size %dx%d out of range", codec, info.Width, info.Height)
 	}
-	if frameRate < 0 || frameRate > 1000 || frameRate != frameRate {
+	if fr := info.FrameRate; fr < 0 || fr > 1000 || fr != fr {
 		// A VUI with absurd timing is treated as absent rather than failing the SPS.
-		frameRate = 0
+		info.FrameRate = 0
 	}
-	return width, height, frameRate, nil
+	if vui.present {
+		info.SARWidth, info.SARHeight = sampleAspectRatio(vui.idc, vui.sarW, vui.sarH)
+	}
+	return info, nil
+}
+
+// VideoInfo returns the picture size and frame rate of an SPS: ParseSPS
+// without the aspect ratio.
+func VideoInfo(codec media.Codec, sps []byte) (width, height int, frameRate float64, err error) {
+	s, err := ParseSPS(codec, sps)
+	return s.Width, s.Height, s.FrameRate, err
+}
+
+// extendedSAR is the aspect_ratio_idc of an explicit sar_width:sar_height.
+const extendedSAR = 255
+
+// sampleAspectRatio maps aspect_ratio_idc (ITU-T H.264 Table E-1, the same
+// in H.265) to a ratio: 0 (unspecified) is taken as 1:1, reserved values
+// give 0:0.
+func sampleAspectRatio(idc uint8, sarW, sarH uint16) (w, h int) {
+	if idc == extendedSAR {
+		return int(sarW), int(sarH)
+	}
+	table := [...][2]int{
+		{1, 1}, {1, 1}, {12, 11}, {10, 11}, {16, 11}, {40, 33}, {24, 11}, {20, 11}, {32, 11},
+		{80, 33}, {18, 11}, {15, 11}, {64, 33}, {160, 99}, {4, 3}, {3, 2}, {2, 1},
+	}
+	if int(idc) >= len(table) {
+		return 0, 0
+	}
+	return table[idc][0], table[idc][1]
 }
