@@ -90,12 +90,32 @@ func NewPlan(clip *Clip, segmentDuration time.Duration, start int64) (*Plan, err
 		return nil, fmt.Errorf("push: plan: segment duration %v, want > 0", segmentDuration)
 	}
 	p := &Plan{base: start}
-	// Drop what precedes each rendition's first keyframe; the first
-	// rendition's first keyframe is time 0.
-	for i := range clip.Video {
-		t := &clip.Video[i]
+	if err := p.addVideo(clip.Video); err != nil {
+		return nil, err
+	}
+	if err := p.setPeriod(); err != nil {
+		return nil, err
+	}
+	p.trimVideo()
+	p.bounds = segmentBounds(commonKeyframes(p.video, p.period), p.period, int64(segmentDuration*media.VideoTimescale/time.Second))
+	p.cutVideo()
+	if clip.Audio != nil {
+		a, err := newAudioPlan(clip.Audio, p)
+		if err != nil {
+			return nil, err
+		}
+		p.audio = a
+	}
+	return p, nil
+}
+
+// addVideo adds the video renditions, each without what precedes its
+// first keyframe; the first rendition's first keyframe is time 0.
+func (p *Plan) addVideo(video []Track) error {
+	for i := range video {
+		t := &video[i]
 		if t.Info.Timescale != media.VideoTimescale {
-			return nil, fmt.Errorf("%w: %s: video timescale %d", ErrClip, t.Name, t.Info.Timescale)
+			return fmt.Errorf("%w: %s: video timescale %d", ErrClip, t.Name, t.Info.Timescale)
 		}
 		first := -1
 		for j := range t.Samples {
@@ -105,7 +125,7 @@ func NewPlan(clip *Clip, segmentDuration time.Duration, start int64) (*Plan, err
 			}
 		}
 		if first < 0 {
-			return nil, fmt.Errorf("%w: %s has no keyframe", ErrClip, t.Name)
+			return fmt.Errorf("%w: %s has no keyframe", ErrClip, t.Name)
 		}
 		if i == 0 {
 			p.origin = t.Samples[first].PTS()
@@ -117,13 +137,16 @@ func NewPlan(clip *Clip, segmentDuration time.Duration, start int64) (*Plan, err
 		}
 		p.video = append(p.video, v)
 	}
-	// The loop is as long as the shortest rendition; longer ones lose the
-	// frames past it (trailing frames in decode order, which no earlier
-	// frame references).
+	return nil
+}
+
+// setPeriod sets the loop's length: that of the shortest rendition, once
+// every rendition is known to start with the first one.
+func (p *Plan) setPeriod() error {
 	for i := range p.video {
 		v := &p.video[i]
 		if k := v.samples[0].PTS(); abs(k) > keyframeTolerance {
-			return nil, fmt.Errorf("%w: %s starts with a keyframe at %v, %s at 0: renditions must start together",
+			return fmt.Errorf("%w: %s starts with a keyframe at %v, %s at 0: renditions must start together",
 				ErrClip, v.name, ticks(k), p.video[0].name)
 		}
 		last := v.samples[len(v.samples)-1]
@@ -132,8 +155,15 @@ func NewPlan(clip *Clip, segmentDuration time.Duration, start int64) (*Plan, err
 		}
 	}
 	if p.period <= 0 {
-		return nil, fmt.Errorf("%w: %s has no duration", ErrClip, p.video[0].name)
+		return fmt.Errorf("%w: %s has no duration", ErrClip, p.video[0].name)
 	}
+	return nil
+}
+
+// trimVideo cuts every rendition to the loop's length: longer ones lose
+// the frames past it (trailing frames in decode order, which no earlier
+// frame references), and the last frame lasts to the loop's end.
+func (p *Plan) trimVideo() {
 	for i := range p.video {
 		v := &p.video[i]
 		end := v.samples[0].DTS + p.period
@@ -144,7 +174,11 @@ func NewPlan(clip *Clip, segmentDuration time.Duration, start int64) (*Plan, err
 		v.samples = v.samples[:n]
 		v.samples[n-1].Duration = uint32(end - v.samples[n-1].DTS)
 	}
-	p.bounds = segmentBounds(commonKeyframes(p.video, p.period), p.period, int64(segmentDuration*media.VideoTimescale/time.Second))
+}
+
+// cutVideo finds, in every rendition, the sample each segment bound
+// starts at: its keyframe at the bound, or the end for the last bound.
+func (p *Plan) cutVideo() {
 	for i := range p.video {
 		v := &p.video[i]
 		v.cuts = make([]int, len(p.bounds))
@@ -159,14 +193,6 @@ func NewPlan(clip *Clip, segmentDuration time.Duration, start int64) (*Plan, err
 			v.cuts[b] = j
 		}
 	}
-	if clip.Audio != nil {
-		a, err := newAudioPlan(clip.Audio, p)
-		if err != nil {
-			return nil, err
-		}
-		p.audio = a
-	}
-	return p, nil
 }
 
 // commonKeyframes returns the presentation times of the first rendition's

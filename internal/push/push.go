@@ -163,11 +163,54 @@ type pusher struct {
 	initType string
 }
 
+// newPusher prepares a push with o: the clip's plan, the uploader, the
+// renditions with their init segments, and the multivariant playlist.
 func newPusher(o Options) (*pusher, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	base, name, err := splitIngestURL(o.URL)
+	if err != nil {
+		return nil, err
+	}
+	start := int64(startTime)
+	if o.StartNearWrap {
+		start = 1<<33 - nearWrapLead
+	}
+	plan, err := NewPlan(o.Clip, o.SegmentDuration, start)
+	if err != nil {
+		return nil, err
+	}
+	p := &pusher{
+		o:    o,
+		plan: plan,
+		up: &uploader{client: o.httpClient(), base: base, user: o.Username, pass: o.Password, mode: o.Auth,
+			userAgent: o.UserAgent, timeout: o.RequestTimeout},
+		st:     newStatus(o.Status, o.Terminal, o.StatusInterval),
+		name:   name,
+		target: TargetDurationFor(plan.MaxSegmentDuration()),
+	}
+	p.version, p.segExt, p.segType = 3, ".ts", "video/mp2t"
+	if o.SegmentType == SegmentFMP4 {
+		p.version, p.segExt, p.segType, p.initType = 7, ".m4s", "video/iso.segment", "video/mp4"
+	}
+	if err := p.addRenditions(); err != nil {
+		return nil, err
+	}
+	if p.multi, err = p.multivariant(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// withDefaults fills in o's unset fields (the built-in clip among them)
+// and checks the result.
+func (o Options) withDefaults() (Options, error) {
 	if o.Clip == nil {
 		c, err := DemoClip()
 		if err != nil {
-			return nil, err
+			return o, err
 		}
 		o.Clip = c
 	}
@@ -187,68 +230,54 @@ func newPusher(o Options) (*pusher, error) {
 		}
 	}
 	if o.Duration < 0 || o.HeadStart < 0 {
-		return nil, errors.New("push: negative duration or head start")
+		return o, errors.New("push: negative duration or head start")
 	}
 	if o.MuxedAudio && o.SegmentType == SegmentFMP4 {
-		return nil, errors.New("push: muxed audio needs TS segments: fMP4 renditions carry one track each")
+		return o, errors.New("push: muxed audio needs TS segments: fMP4 renditions carry one track each")
 	}
-	base, name, err := splitIngestURL(o.URL)
-	if err != nil {
-		return nil, err
+	return o, nil
+}
+
+// httpClient is o.HTTPClient, or a client that keeps enough idle
+// connections to the origin for every rendition.
+func (o Options) httpClient() *http.Client {
+	if o.HTTPClient != nil {
+		return o.HTTPClient
 	}
-	start := int64(startTime)
-	if o.StartNearWrap {
-		start = 1<<33 - nearWrapLead
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 32
+	return &http.Client{Transport: tr}
+}
+
+// addRenditions makes one rendition per video track of the plan (with the
+// audio muxed in, if asked) and one for the audio otherwise, and for fMP4
+// each rendition's init segment.
+func (p *pusher) addRenditions() error {
+	audio := p.plan.Audio()
+	for i := range p.plan.Video() {
+		p.rends = append(p.rends, &rendition{n: i + 1, video: i, audio: audio != nil && p.o.MuxedAudio})
 	}
-	plan, err := NewPlan(o.Clip, o.SegmentDuration, start)
-	if err != nil {
-		return nil, err
-	}
-	client := o.HTTPClient
-	if client == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 32
-		client = &http.Client{Transport: tr}
-	}
-	p := &pusher{
-		o:    o,
-		plan: plan,
-		up: &uploader{client: client, base: base, user: o.Username, pass: o.Password, mode: o.Auth,
-			userAgent: o.UserAgent, timeout: o.RequestTimeout},
-		st:     newStatus(o.Status, o.Terminal, o.StatusInterval),
-		name:   name,
-		target: TargetDurationFor(plan.MaxSegmentDuration()),
-	}
-	p.version, p.segExt, p.segType = 3, ".ts", "video/mp2t"
-	if o.SegmentType == SegmentFMP4 {
-		p.version, p.segExt, p.segType, p.initType = 7, ".m4s", "video/iso.segment", "video/mp4"
-	}
-	audio := plan.Audio()
-	for i := range plan.Video() {
-		p.rends = append(p.rends, &rendition{n: i + 1, video: i, audio: audio != nil && o.MuxedAudio})
-	}
-	if audio != nil && !o.MuxedAudio {
+	if audio != nil && !p.o.MuxedAudio {
 		p.rends = append(p.rends, &rendition{n: len(p.rends) + 1, video: -1, audio: true})
 	}
 	for _, r := range p.rends {
-		r.playlist = fmt.Sprintf("%s_%d.m3u8", name, r.n)
-		if o.SegmentType == SegmentFMP4 {
-			var info media.TrackInfo
-			if r.video >= 0 {
-				info = plan.Video()[r.video]
-			} else {
-				info = *audio
-			}
-			if r.init, err = fmp4.WriteInit(1, info); err != nil {
-				return nil, fmt.Errorf("push: %w", err)
-			}
-			r.initName = fmt.Sprintf("%s_%d_init.mp4", name, r.n)
+		r.playlist = fmt.Sprintf("%s_%d.m3u8", p.name, r.n)
+		if p.o.SegmentType != SegmentFMP4 {
+			continue
 		}
+		var info media.TrackInfo
+		if r.video >= 0 {
+			info = p.plan.Video()[r.video]
+		} else {
+			info = *audio
+		}
+		var err error
+		if r.init, err = fmp4.WriteInit(1, info); err != nil {
+			return fmt.Errorf("push: %w", err)
+		}
+		r.initName = fmt.Sprintf("%s_%d_init.mp4", p.name, r.n)
 	}
-	if p.multi, err = p.multivariant(); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return nil
 }
 
 // mux packages segment seg as rendition r's segment seq.
