@@ -11,26 +11,12 @@ import (
 	"boxcar/internal/media/codec"
 )
 
-// H.264 (ITU-T H.264 Table 7-1) and H.265 (ITU-T H.265 Table 7-1) NAL
-// unit types the demuxer acts on.
 const (
-	dmxH264IDR     = 5
-	dmxH264SPS     = 7
-	dmxH264PPS     = 8
-	dmxH264AUD     = 9
-	dmxH264Filler  = 12
-	dmxH264SPSExt  = 13
-	dmxH265IRAPMin = 16
-	dmxH265IRAPMax = 23
-	dmxH265VCLMax  = 31
-	dmxH265VPS     = 32
-	dmxH265SPS     = 33
-	dmxH265PPS     = 34
-	dmxH265AUD     = 35
-	dmxH265Filler  = 38
-	dmxNALUHdrH264 = 1
-	dmxNALUHdrH265 = 2
-	maxPTSOffset   = math.MaxInt32
+	// maxPTSOffset bounds the composition offset of a sample (PTSOffset).
+	maxPTSOffset = math.MaxInt32
+	// h265NALHeaderSize is the size of an H.265 NAL unit header (H.264's
+	// is one byte).
+	h265NALHeaderSize = 2
 )
 
 // accessUnit is a video access unit being assembled from one or more PES
@@ -117,40 +103,24 @@ func (v *videoHandler) addNALUs(payload []byte) bool {
 		if n[0]&0x80 != 0 {
 			return false // forbidden_zero_bit
 		}
-		var typ byte
+		if v.codec != media.CodecH264 && len(n) < h265NALHeaderSize {
+			return false
+		}
 		var ps *[][]byte
 		keep := true
-		if v.codec == media.CodecH264 {
-			typ = n[0] & 0x1f
-			switch typ {
-			case dmxH264SPS:
-				ps, keep = &au.sps, false
-			case dmxH264PPS:
-				ps, keep = &au.pps, false
-			case dmxH264AUD, dmxH264Filler, dmxH264SPSExt:
-				keep = false
-			case 1, 2, 3, 4, dmxH264IDR:
-				au.vcl = true
-				au.sync = au.sync || typ == dmxH264IDR
-			}
-		} else {
-			if len(n) < dmxNALUHdrH265 {
-				return false
-			}
-			typ = n[0] >> 1 & 0x3f
-			switch {
-			case typ == dmxH265VPS:
-				ps, keep = &au.vps, false
-			case typ == dmxH265SPS:
-				ps, keep = &au.sps, false
-			case typ == dmxH265PPS:
-				ps, keep = &au.pps, false
-			case typ == dmxH265AUD || typ == dmxH265Filler:
-				keep = false
-			case typ <= dmxH265VCLMax:
-				au.vcl = true
-				au.sync = au.sync || typ >= dmxH265IRAPMin && typ <= dmxH265IRAPMax
-			}
+		switch codec.ClassifyNAL(v.codec, n) {
+		case codec.NALVPS:
+			ps, keep = &au.vps, false
+		case codec.NALSPS:
+			ps, keep = &au.sps, false
+		case codec.NALPPS:
+			ps, keep = &au.pps, false
+		case codec.NALAUD, codec.NALFiller, codec.NALSPSExt:
+			keep = false
+		case codec.NALSlice:
+			au.vcl = true
+		case codec.NALKeyFrame:
+			au.vcl, au.sync = true, true
 		}
 		if ps != nil {
 			if len(*ps) == MaxParameterSets {
@@ -229,7 +199,7 @@ func (v *videoHandler) applyConfig(au *accessUnit) bool {
 	}
 	changed := false
 	merge := func(dst *[][]byte, src [][]byte) {
-		if len(src) == 0 || equalParameterSets(*dst, src) {
+		if len(src) == 0 || media.EqualParameterSets(*dst, src) {
 			return
 		}
 		if len(*dst) > 0 {
@@ -240,7 +210,7 @@ func (v *videoHandler) applyConfig(au *accessUnit) bool {
 	merge(&next.VPS, au.vps)
 	merge(&next.SPS, au.sps)
 	merge(&next.PPS, au.pps)
-	if len(au.sps) > 0 && (cur == nil || !equalParameterSets(cur.SPS, next.SPS) || cur.Width == 0) {
+	if len(au.sps) > 0 && (cur == nil || !media.EqualParameterSets(cur.SPS, next.SPS) || cur.Width == 0) {
 		w, h, fr, err := codec.VideoInfo(v.codec, next.SPS[0])
 		if err != nil {
 			return false
@@ -259,11 +229,6 @@ func (v *videoHandler) applyConfig(au *accessUnit) bool {
 		*cur = next
 	}
 	return true
-}
-
-// equalParameterSets reports whether two lists of parameter sets are the same.
-func equalParameterSets(a, b [][]byte) bool {
-	return slices.EqualFunc(a, b, bytes.Equal)
 }
 
 func (v *videoHandler) finish() error {

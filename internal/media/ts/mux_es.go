@@ -15,17 +15,6 @@ import (
 // in Annex B byte stream format with delimiters and parameter sets, AAC
 // frames with ADTS headers.
 
-// NAL unit types the muxer treats specially (H.264 and H.265 Table 7-1).
-const (
-	muxAVCSPS  = 7
-	muxAVCPPS  = 8
-	muxAVCAUD  = 9
-	muxHEVCVPS = 32
-	muxHEVCSPS = 33
-	muxHEVCPPS = 34
-	muxHEVCAUD = 35
-)
-
 // audSize is the size of the access unit delimiter with its start code.
 func audSize(c media.Codec) int {
 	if c == media.CodecH265 {
@@ -41,19 +30,10 @@ func skipNAL(c media.Codec, nal []byte, sync bool) bool {
 	if len(nal) == 0 {
 		return true
 	}
-	if c == media.CodecH265 {
-		switch nal[0] >> 1 & 0x3f {
-		case muxHEVCAUD:
-			return true
-		case muxHEVCVPS, muxHEVCSPS, muxHEVCPPS:
-			return sync
-		}
-		return false
-	}
-	switch nal[0] & 0x1f {
-	case muxAVCAUD:
+	switch k := codec.ClassifyNAL(c, nal); {
+	case k == codec.NALAUD:
 		return true
-	case muxAVCSPS, muxAVCPPS:
+	case k.ParameterSet():
 		return sync
 	}
 	return false
@@ -85,9 +65,9 @@ func annexBSize(c media.Codec, s *media.Sample) (int, error) {
 // parameter sets on sync samples, then the sample's NAL units.
 func appendAnnexB(dst []byte, info *media.TrackInfo, s *media.Sample) []byte {
 	if info.Codec == media.CodecH265 {
-		dst = append(dst, 0, 0, 0, 1, muxHEVCAUD<<1, 1, 0x50) // pic_type 2: any slice type
+		dst = append(dst, 0, 0, 0, 1, codec.H265AUD<<1, 1, 0x50) // pic_type 2: any slice type
 	} else {
-		dst = append(dst, 0, 0, 0, 1, muxAVCAUD, 0xf0) // primary_pic_type 7: any slice type
+		dst = append(dst, 0, 0, 0, 1, codec.H264AUD, 0xf0) // primary_pic_type 7: any slice type
 	}
 	if s.Sync {
 		for _, ps := range [...][][]byte{info.VPS, info.SPS, info.PPS} {
