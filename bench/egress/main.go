@@ -40,6 +40,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"boxcar/internal/accesslog"
 	"boxcar/internal/clock"
 	"boxcar/internal/config"
 	"boxcar/internal/configstore"
@@ -128,7 +129,9 @@ func run(addr, addrFile, docroot string, segments int, cacheBytes int64, accessL
 			return err
 		}
 		defer f.Close()
-		opts.AccessLog = f
+		if opts.AccessLog, err = accesslog.New(f, accesslog.Options{Name: accessLog}); err != nil {
+			return err
+		}
 	}
 	if real {
 		opts.HLS, opts.DASH = hls.New(), dash.New()
@@ -174,7 +177,7 @@ func run(addr, addrFile, docroot string, segments int, cacheBytes int64, accessL
 	go func() { errc <- srv.Serve(ln) }()
 	runCtx, stopRun := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
-	go func() { ran <- h.Run(runCtx) }()
+	go func() { ran <- opts.AccessLog.Run(runCtx) }()
 	select {
 	case <-ctx.Done():
 	case err := <-errc:

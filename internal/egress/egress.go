@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
 
+	"boxcar/internal/accesslog"
 	"boxcar/internal/clock"
 	"boxcar/internal/config"
 	"boxcar/internal/configstore"
@@ -89,10 +90,8 @@ type Options struct {
 	// sets no deadline.
 	WriteWait time.Duration
 	// AccessLog receives one JSON line per request (MediaPackage's egress
-	// access-log fields); nil for none. While Run runs, lines are
-	// buffered and written at least once a second; otherwise each line
-	// is one Write call.
-	AccessLog io.Writer
+	// access-log fields); nil for none.
+	AccessLog *accesslog.Log
 }
 
 // Handler serves playback. Mount it at Prefix without stripping it:
@@ -110,7 +109,7 @@ type Handler struct {
 	writeTO    time.Duration // Options.WriteWait
 	clock      clock.Clock
 	log        *slog.Logger
-	access     *accessLog
+	access     *accesslog.Log
 	metrics    *metrics
 	unknown    *endpointMetrics // requests naming no configured endpoint
 	cache      *cache
@@ -155,7 +154,7 @@ func New(opts Options) (*Handler, error) {
 		writeTO:    opts.WriteWait,
 		clock:      opts.Clock,
 		log:        opts.Logger,
-		access:     newAccessLog(opts.AccessLog),
+		access:     opts.AccessLog,
 		cache:      newCache(opts.Config.CacheBytes),
 		eps:        make(map[string]*endpoint),
 	}
@@ -170,29 +169,6 @@ func New(opts Options) (*Handler, error) {
 	rand.Read(seed[:])
 	hex.Encode(h.idPrefix[:], seed[:])
 	return h, nil
-}
-
-// accessLogFlush is how often Run writes buffered access-log lines.
-const accessLogFlush = time.Second
-
-// Run buffers the access log and flushes it every second until ctx ends,
-// then flushes what is left. Serving does not depend on it; without it
-// every access-log line is written on its own.
-func (h *Handler) Run(ctx context.Context) error {
-	if h.access == nil {
-		<-ctx.Done()
-		return nil
-	}
-	h.access.setBuffered(true)
-	defer h.access.setBuffered(false)
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-h.clock.After(accessLogFlush):
-			h.access.flush()
-		}
-	}
 }
 
 // reqState is what one request learned, for metrics and the access log.
@@ -490,7 +466,7 @@ func (h *Handler) finish(r *http.Request, rs *reqState) {
 	if a, ok := clientAddr(r.RemoteAddr); ok {
 		client = a.String()
 	}
-	h.access.write(&accessRecord{
+	rec := accessRecord{
 		Timestamp:      h.clock.Now(),
 		ClientIP:       client,
 		ProcessingTime: rs.ttfb,
@@ -507,7 +483,8 @@ func (h *Handler) finish(r *http.Request, rs *reqState) {
 		EndpointID:     endpointID,
 		EndpointARN:    arn,
 		RequestID:      rs.id,
-	})
+	}
+	h.access.Append(rec.appendJSON)
 }
 
 // newRequestID returns a process-unique id: a random per-process prefix

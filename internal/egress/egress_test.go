@@ -3,7 +3,6 @@ package egress
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -820,76 +819,5 @@ func TestHeaderKeysCanonical(t *testing.T) {
 	}
 	if http.CanonicalHeaderKey(headerCDNIdentity) != hCDNIdentifier {
 		t.Errorf("%q does not canonicalize to %q", headerCDNIdentity, hCDNIdentifier)
-	}
-}
-
-func TestAccessLogBufferedByRun(t *testing.T) {
-	f := newFixture(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel() // also when a wait fails
-	done := make(chan error, 1)
-	go func() { done <- f.h.Run(ctx) }()
-	waitFor(t, "Run to buffer the access log", f.h.accessBuffered)
-	f.get("/out/v1/hls1/index.m3u8")
-	if got := f.access.String(); got != "" {
-		t.Fatalf("line written before a flush: %q", got)
-	}
-	// The periodic flush writes it.
-	waitFor(t, "the periodic access-log flush", func() bool {
-		f.b.Clock.Advance(accessLogFlush)
-		return f.access.String() != ""
-	})
-	// Stopping Run flushes the rest and goes back to unbuffered lines.
-	f.get("/out/v1/hls1/index_1_1.ts")
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(f.access.String(), "\n"); n != 2 {
-		t.Fatalf("after Run returned: %d lines, want 2", n)
-	}
-	f.get("/out/v1/hls1/index_1_2.ts")
-	if n := strings.Count(f.access.String(), "\n"); n != 3 {
-		t.Errorf("unbuffered after Run: %d lines, want 3", n)
-	}
-}
-
-// lineWriter records every Write so a test can check each holds whole
-// lines.
-type lineWriter struct {
-	mu     sync.Mutex
-	writes []string
-}
-
-func (l *lineWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.writes = append(l.writes, string(p))
-	return len(p), nil
-}
-
-func TestAccessLogWritesWholeLines(t *testing.T) {
-	lw := &lineWriter{}
-	l := newAccessLog(lw)
-	l.setBuffered(true)
-	rec := &accessRecord{Timestamp: livetest.Epoch, Method: "GET", UserAgent: strings.Repeat("u", 700)}
-	for i := 0; i < 500; i++ {
-		l.write(rec)
-	}
-	rec.Request = strings.Repeat("x", accessLogBuffer+10) // a line longer than the buffer
-	l.write(rec)
-	l.setBuffered(false)
-	lines := 0
-	for _, w := range lw.writes {
-		if !strings.HasSuffix(w, "\n") || !strings.HasPrefix(w, `{"timestamp"`) {
-			t.Fatalf("a write of %d bytes does not hold whole lines", len(w))
-		}
-		lines += strings.Count(w, "\n")
-	}
-	if lines != 501 {
-		t.Errorf("lines written: got %d, want 501", lines)
-	}
-	if len(lw.writes) > 20 {
-		t.Errorf("%d writes for 501 buffered lines", len(lw.writes))
 	}
 }

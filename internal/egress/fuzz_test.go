@@ -2,14 +2,12 @@ package egress
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 var pathSeeds = []string{
@@ -197,25 +195,6 @@ func TestParsePrefix(t *testing.T) {
 			t.Errorf("parsePrefix(%q) = %q (err %v), want %q", tt.in, got, err, tt.want)
 		}
 	}
-}
-
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", `quo"te\back`, "tab\tnl\ncr\r", "\x00\x1f", "<script>&", "\u2028\u2029", "é ünïcödé 😀", "\xff\xfe bad utf-8"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		b := appendString(nil, s)
-		var got string
-		if err := json.Unmarshal(b, &got); err != nil {
-			t.Fatalf("appendString(%q) = %s, not a JSON string: %v", s, b, err)
-		}
-		if utf8.ValidString(s) && got != s {
-			t.Fatalf("appendString(%q) decodes to %q", s, got)
-		}
-		if !utf8.ValidString(got) || len(s) > 0 && len(got) == 0 {
-			t.Fatalf("appendString(%q) decodes to %q", s, got)
-		}
-	})
 }
 
 // FuzzServeHTTP throws arbitrary paths, queries and request headers at

@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"boxcar/internal/accesslog"
 	"boxcar/internal/config"
 	"boxcar/internal/configstore"
 	"boxcar/internal/live/livetest"
@@ -193,6 +194,7 @@ type fixture struct {
 	reg       *prometheus.Registry
 	logs      *syncBuffer // slog output
 	access    *syncBuffer // access log
+	alog      *accesslog.Log
 }
 
 type syncBuffer = testutil.Buffer
@@ -224,6 +226,11 @@ func newFixture(t testing.TB, mod func(*Options)) *fixture {
 	} {
 		f.eps.put(ep)
 	}
+	alog, err := accesslog.New(f.access, accesslog.Options{Clock: f.b.Clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.alog = alog
 	opts := Options{
 		Endpoints: f.eps,
 		Timelines: f.b.Manager,
@@ -237,7 +244,7 @@ func newFixture(t testing.TB, mod func(*Options)) *fixture {
 		Clock:     f.b.Clock,
 		Logger:    slog.New(slog.NewTextHandler(f.logs, nil)),
 		Registry:  f.reg,
-		AccessLog: f.access,
+		AccessLog: alog,
 	}
 	if mod != nil {
 		mod(&opts)
@@ -285,12 +292,6 @@ func (f *fixture) get(target string) *httptest.ResponseRecorder {
 func (f *fixture) metric(name string, want map[string]string) float64 {
 	f.t.Helper()
 	return testutil.Metric(f.t, f.reg, name, want)
-}
-
-func (h *Handler) accessBuffered() bool {
-	h.access.mu.Lock()
-	defer h.access.mu.Unlock()
-	return h.access.buffered
 }
 
 // waitTimeout bounds every wait in these tests: generous for a loaded CI

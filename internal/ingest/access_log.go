@@ -1,55 +1,60 @@
 package ingest
 
 import (
-	"encoding/json"
-	"io"
-	"sync"
+	"strconv"
 	"time"
-)
 
-// maxUserAgent truncates the logged User-Agent, as MediaPackage does.
-const maxUserAgent = 8 << 10
+	"boxcar/internal/accesslog"
+)
 
 // accessRecord is one ingress access-log line with MediaPackage's field
 // names (mediapackage.md §4.2). It never carries credentials: the request
 // field is scheme, host and path only.
 type accessRecord struct {
-	Timestamp        string  `json:"timestamp"`
-	ClientIP         string  `json:"clientIp"`
-	ProcessingTime   float64 `json:"processingTime"`
-	StatusCode       string  `json:"statusCode"`
-	ReceivedBytes    int64   `json:"receivedBytes"`
-	SentBytes        int64   `json:"sentBytes"`
-	Method           string  `json:"method"`
-	Request          string  `json:"request"`
-	Protocol         string  `json:"protocol"`
-	UserAgent        string  `json:"userAgent"`
-	ChannelID        string  `json:"channelId"`
-	IngestEndpointID string  `json:"ingestEndpointId"`
-	RequestID        string  `json:"requestId"`
+	Timestamp        time.Time
+	ClientIP         string
+	ProcessingTime   time.Duration // body received to response
+	StatusCode       int
+	ReceivedBytes    int64
+	SentBytes        int64
+	Method           string
+	Request          string // scheme://host/path
+	Protocol         string
+	UserAgent        string
+	ChannelID        string
+	IngestEndpointID string
+	RequestID        string
 }
 
-// accessLog writes one JSON line per request. Safe for concurrent use.
-type accessLog struct {
-	mu sync.Mutex
-	w  io.Writer
+// appendJSON appends rec as one JSON object and a newline, the bytes
+// encoding/json wrote for it before: processingTime in seconds as a
+// shortest float, statusCode a string.
+func (rec *accessRecord) appendJSON(b []byte) []byte {
+	b = append(b, `{"timestamp":"`...)
+	b = accesslog.AppendTime(b, rec.Timestamp)
+	b = append(b, `","clientIp":`...)
+	b = accesslog.AppendString(b, rec.ClientIP)
+	b = append(b, `,"processingTime":`...)
+	b = accesslog.AppendFloat(b, rec.ProcessingTime.Seconds())
+	b = append(b, `,"statusCode":"`...)
+	b = strconv.AppendInt(b, int64(rec.StatusCode), 10)
+	b = append(b, `","receivedBytes":`...)
+	b = strconv.AppendInt(b, rec.ReceivedBytes, 10)
+	b = append(b, `,"sentBytes":`...)
+	b = strconv.AppendInt(b, rec.SentBytes, 10)
+	b = append(b, `,"method":`...)
+	b = accesslog.AppendString(b, rec.Method)
+	b = append(b, `,"request":`...)
+	b = accesslog.AppendString(b, rec.Request)
+	b = append(b, `,"protocol":`...)
+	b = accesslog.AppendString(b, rec.Protocol)
+	b = append(b, `,"userAgent":`...)
+	b = accesslog.AppendUserAgent(b, rec.UserAgent)
+	b = append(b, `,"channelId":`...)
+	b = accesslog.AppendString(b, rec.ChannelID)
+	b = append(b, `,"ingestEndpointId":`...)
+	b = accesslog.AppendString(b, rec.IngestEndpointID)
+	b = append(b, `,"requestId":`...)
+	b = accesslog.AppendString(b, rec.RequestID)
+	return append(b, "}\n"...)
 }
-
-func (l *accessLog) write(rec *accessRecord) {
-	if l == nil || l.w == nil {
-		return
-	}
-	if len(rec.UserAgent) > maxUserAgent {
-		rec.UserAgent = rec.UserAgent[:maxUserAgent]
-	}
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return
-	}
-	b = append(b, '\n')
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.w.Write(b)
-}
-
-func logTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"boxcar/internal/accesslog"
 	"boxcar/internal/clock"
 	"boxcar/internal/config"
 	"boxcar/internal/configstore"
@@ -48,7 +49,7 @@ type Options struct {
 	Registry prometheus.Registerer
 	// AccessLog receives one JSON ingress access-log line per request;
 	// nil for none.
-	AccessLog io.Writer
+	AccessLog *accesslog.Log
 }
 
 // Handler serves ingest requests. Every method is safe for concurrent use;
@@ -61,7 +62,7 @@ type Handler struct {
 	clock     clock.Clock
 	log       *slog.Logger
 	metrics   *metrics
-	access    *accessLog
+	access    *accesslog.Log
 	auth      *authenticator
 	// unknown stands in for the endpoint of requests to unknown channels
 	// and endpoints: they are checked against it (its password is
@@ -143,9 +144,7 @@ func New(opts Options) (*Handler, error) {
 		chunks: newChunkPool(),
 		warns:  newWarnLimiter(),
 		chans:  make(map[string]*channelState),
-	}
-	if opts.AccessLog != nil {
-		h.access = &accessLog{w: opts.AccessLog}
+		access: opts.AccessLog,
 	}
 	if opts.Registry != nil {
 		if err := h.metrics.register(opts.Registry); err != nil {
@@ -279,10 +278,10 @@ func (h *Handler) writeAccess(r *http.Request, req *request, start, end time.Tim
 		ip = r.RemoteAddr
 	}
 	rec := accessRecord{
-		Timestamp:        logTime(start),
+		Timestamp:        start,
 		ClientIP:         ip,
-		ProcessingTime:   proc.Seconds(),
-		StatusCode:       strconv.Itoa(code),
+		ProcessingTime:   proc,
+		StatusCode:       code,
 		ReceivedBytes:    req.received,
 		SentBytes:        sent,
 		Method:           r.Method,
@@ -293,7 +292,7 @@ func (h *Handler) writeAccess(r *http.Request, req *request, start, end time.Tim
 		IngestEndpointID: req.t.endpoint,
 		RequestID:        req.id,
 	}
-	h.access.write(&rec)
+	h.access.Append(rec.appendJSON)
 }
 
 // serve authenticates, bounds and dispatches one request. It returns the

@@ -22,6 +22,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"boxcar/internal/accesslog"
 	"boxcar/internal/clock"
 	"boxcar/internal/config"
 	"boxcar/internal/configstore"
@@ -115,7 +116,11 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	t.Cleanup(func() { m.Close() })
 	e.timeline = m
-	h, err := New(Options{Channels: e.channels, Timelines: m, Config: o.cfg, Clock: o.clock, Logger: logger, Registry: e.reg, AccessLog: e.access})
+	alog, err := accesslog.New(e.access, accesslog.Options{Clock: o.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(Options{Channels: e.channels, Timelines: m, Config: o.cfg, Clock: o.clock, Logger: logger, Registry: e.reg, AccessLog: alog})
 	if err != nil {
 		t.Fatal(err)
 	}

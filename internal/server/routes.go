@@ -2,13 +2,13 @@ package server
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"path"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"boxcar/internal/accesslog"
 	"boxcar/internal/config"
 	"boxcar/internal/configstore"
 	"boxcar/internal/control"
@@ -26,57 +26,18 @@ type components struct {
 	config    configstore.Store
 	media     store.Store
 	timelines *live.Manager
-	access    io.Writer // JSON access log; nil for none
+	access    *accesslog.Log // JSON access log of ingest and playback; nil for none
 }
 
 // routes registers every route of the listener.
 func (s *Server) routes(mux *http.ServeMux, c components) error {
-	vault, err := secrets.Open(context.Background(), secrets.Options{Store: c.config, Config: s.cfg, Clock: s.clock, Logger: s.log})
+	vault, api, err := s.controlRoutes(mux, c)
 	if err != nil {
 		return err
 	}
-	s.runners = append(s.runners, vault.Run)
-	api, err := control.New(control.Options{
-		Config:   s.cfg,
-		Store:    c.config,
-		Secrets:  vault,
-		Logger:   s.log,
-		Registry: s.registry,
-		Clock:    s.clock,
-		ChannelDeleted: func(ctx context.Context, id string) {
-			if err := c.timelines.DeleteChannel(ctx, id); err != nil {
-				s.log.Error("delete channel media", "channel", id, "err", err)
-			}
-		},
-	})
-	if err != nil {
+	if err := s.ingestRoutes(mux, c, api); err != nil {
 		return err
 	}
-	s.closers = append(s.closers, api.Close)
-	api.Register(mux)
-	s.unknownAPI = api.Unknown()
-	sm, err := secrets.NewAPI(secrets.APIOptions{Vault: vault, Auth: api, Logger: s.log, Registry: s.registry})
-	if err != nil {
-		return err
-	}
-	sm.Register(mux)
-
-	in, err := ingest.New(ingest.Options{
-		Channels:  c.config,
-		Timelines: c.timelines,
-		Config:    s.cfg.Ingest,
-		Clock:     s.clock,
-		Logger:    s.log,
-		Registry:  s.registry,
-		AccessLog: c.access,
-	})
-	if err != nil {
-		return err
-	}
-	s.runners = append(s.runners, in.Run)
-	s.ingest = in
-	mux.Handle("GET /boxcar/v1/channels/{id}/ingest_status", api.Protect(config.RoleReadOnly, in.Status()))
-
 	out, err := egress.New(egress.Options{
 		Endpoints: c.config,
 		Timelines: c.timelines,
@@ -95,9 +56,68 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 	if err != nil {
 		return err
 	}
-	s.runners = append(s.runners, out.Run)
 	s.egress = out
+	s.operationsRoutes(mux)
+	return nil
+}
 
+// controlRoutes registers the MediaPackage and Secrets Manager APIs.
+func (s *Server) controlRoutes(mux *http.ServeMux, c components) (*secrets.Vault, *control.API, error) {
+	vault, err := secrets.Open(context.Background(), secrets.Options{Store: c.config, Config: s.cfg, Clock: s.clock, Logger: s.log})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.runners = append(s.runners, vault.Run)
+	api, err := control.New(control.Options{
+		Config:   s.cfg,
+		Store:    c.config,
+		Secrets:  vault,
+		Logger:   s.log,
+		Registry: s.registry,
+		Clock:    s.clock,
+		ChannelDeleted: func(ctx context.Context, id string) {
+			if err := c.timelines.DeleteChannel(ctx, id); err != nil {
+				s.log.Error("delete channel media", "channel", id, "err", err)
+			}
+		},
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	s.closers = append(s.closers, api.Close)
+	api.Register(mux)
+	s.unknownAPI = api.Unknown()
+	sm, err := secrets.NewAPI(secrets.APIOptions{Vault: vault, Auth: api, Logger: s.log, Registry: s.registry})
+	if err != nil {
+		return nil, nil, err
+	}
+	sm.Register(mux)
+	return vault, api, nil
+}
+
+// ingestRoutes builds the ingest handler (dispatch serves it) and
+// registers its status route behind the API's authentication.
+func (s *Server) ingestRoutes(mux *http.ServeMux, c components, api *control.API) error {
+	in, err := ingest.New(ingest.Options{
+		Channels:  c.config,
+		Timelines: c.timelines,
+		Config:    s.cfg.Ingest,
+		Clock:     s.clock,
+		Logger:    s.log,
+		Registry:  s.registry,
+		AccessLog: c.access,
+	})
+	if err != nil {
+		return err
+	}
+	s.runners = append(s.runners, in.Run)
+	s.ingest = in
+	mux.Handle("GET /boxcar/v1/channels/{id}/ingest_status", api.Protect(config.RoleReadOnly, in.Status()))
+	return nil
+}
+
+// operationsRoutes registers /metrics, the health checks and /time.
+func (s *Server) operationsRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /metrics", protectMetrics(s.cfg.Metrics, promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}), s.metrics))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -115,7 +135,6 @@ func (s *Server) routes(mux *http.ServeMux, c components) error {
 	})
 	mux.HandleFunc("GET /time", s.serveTime)
 	mux.HandleFunc("HEAD /time", s.serveTime)
-	return nil
 }
 
 // dispatch sends ingest and playback requests to their handlers as they

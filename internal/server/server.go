@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
 
+	"boxcar/internal/accesslog"
 	"boxcar/internal/clock"
 	"boxcar/internal/config"
 	"boxcar/internal/configstore"
@@ -79,8 +80,41 @@ func New(cfg config.Config, opts Options) (_ *Server, err error) {
 	s.log = newLogger(cfg.Log, opts.LogOutput)
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	ln := opts.Listener
+	limited, err := s.listen(opts.Listener)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.openStores()
+	if err != nil {
+		return nil, err
+	}
+	if c.access, err = s.openAccessLog(); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	if err := s.routes(mux, c); err != nil {
+		return nil, err
+	}
+	if opts.Routes != nil {
+		opts.Routes(mux)
+	}
+	s.http = &http.Server{
+		Handler:           guardBodies(s.dispatch(mux), cfg.HTTP.BodyTimeout, s.metrics),
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          log.New(httpErrorLog{s.log}, "", 0),
+		ConnState:         limited.connStateHook(),
+	}
+	return s, nil
+}
+
+// listen opens the listener (or takes ln) under the connection caps,
+// registers its metrics and resolves the public URL's port.
+func (s *Server) listen(ln net.Listener) (*limitListener, error) {
+	cfg := s.cfg
 	if ln == nil {
+		var err error
 		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 			return nil, fmt.Errorf("server: listen on %s: %w", cfg.Listen, err)
 		}
@@ -99,19 +133,25 @@ func New(cfg config.Config, opts Options) (_ *Server, err error) {
 		return nil, fmt.Errorf("server: register metrics: %w", err)
 	}
 	s.cfg.PublicURL = resolvePublicURL(cfg.PublicURL, ln.Addr())
+	return limited, nil
+}
 
+// openStores opens the config store, the media store and the live
+// timelines under the data directory.
+func (s *Server) openStores() (components, error) {
+	cfg := s.cfg
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("server: create data dir: %w", err)
+		return components{}, fmt.Errorf("server: create data dir: %w", err)
 	}
 	cs, err := configstore.OpenBolt(filepath.Join(cfg.DataDir, "config.db"))
 	if err != nil {
-		return nil, err
+		return components{}, err
 	}
 	s.closers = append(s.closers, cs.Close)
 
 	files, err := store.NewFile(cfg.DataDir)
 	if err != nil {
-		return nil, err
+		return components{}, err
 	}
 	media := store.NewCached(files, cfg.Storage.MemoryBytes)
 	ret := newRetention(cs, cfg.Storage.RetentionMargin, cfg.Storage.DefaultRetention)
@@ -126,35 +166,11 @@ func New(cfg config.Config, opts Options) (_ *Server, err error) {
 		SweepInterval:  cfg.Storage.SweepInterval,
 	})
 	if err != nil {
-		return nil, err
+		return components{}, err
 	}
 	s.closers = append(s.closers, timelines.Close)
 	s.runners = append(s.runners, timelines.Run)
-
-	access, err := openAccessLog(cfg.Log.AccessLog)
-	if err != nil {
-		return nil, err
-	}
-	if access != nil {
-		s.closers = append(s.closers, access.Close)
-	}
-
-	mux := http.NewServeMux()
-	if err := s.routes(mux, components{config: cs, media: media, timelines: timelines, access: access}); err != nil {
-		return nil, err
-	}
-	if opts.Routes != nil {
-		opts.Routes(mux)
-	}
-	s.http = &http.Server{
-		Handler:           guardBodies(s.dispatch(mux), cfg.HTTP.BodyTimeout, s.metrics),
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          log.New(httpErrorLog{s.log}, "", 0),
-		ConnState:         limited.connStateHook(),
-	}
-	return s, nil
+	return components{config: cs, media: media, timelines: timelines}, nil
 }
 
 // resolvePublicURL replaces a port of 0 (an ephemeral listener) with the
@@ -235,20 +251,32 @@ func (s *Server) close() {
 	s.closers = nil
 }
 
-// openAccessLog opens the JSON access log named by the configuration:
-// "" for none, "-" for standard output, else a file appended to.
-func openAccessLog(name string) (*os.File, error) {
+// openAccessLog opens the JSON access log of ingest and playback named by
+// the configuration: "" for none, "-" for standard output, else a file
+// appended to. Its Run buffers lines while the server runs; it stops
+// with the other components, after the last request, and writes what is
+// left before the file is closed.
+func (s *Server) openAccessLog() (*accesslog.Log, error) {
+	name := s.cfg.Log.AccessLog
+	var f *os.File
 	switch name {
 	case "":
 		return nil, nil
 	case "-":
-		return os.Stdout, nil
+		f, name = os.Stdout, "stdout"
+	default:
+		var err error
+		if f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640); err != nil {
+			return nil, fmt.Errorf("server: open access log: %w", err)
+		}
 	}
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	s.closers = append(s.closers, f.Close)
+	l, err := accesslog.New(f, accesslog.Options{Clock: s.clock, Logger: s.log, Registry: s.registry, Name: name})
 	if err != nil {
-		return nil, fmt.Errorf("server: open access log: %w", err)
+		return nil, fmt.Errorf("server: access log: %w", err)
 	}
-	return f, nil
+	s.runners = append(s.runners, l.Run)
+	return l, nil
 }
 
 // httpErrorLog receives net/http's own log lines. Most are about clients
