@@ -72,7 +72,7 @@ func newMetrics(c *cache) *metrics {
 	}
 	m.cacheHit = m.cacheReqs.WithLabelValues("hit")
 	m.cacheMiss = m.cacheReqs.WithLabelValues("miss")
-	c.onEvict = m.evictions.Inc
+	c.OnEvict(m.evictions.Inc)
 	m.collect = []prometheus.Collector{m.bytes, m.requests, m.duration, m.packaging, m.evictions, m.cacheReqs, m.writeTimeouts,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "boxcar_egress_cache_bytes",
@@ -85,7 +85,7 @@ func newMetrics(c *cache) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "boxcar_egress_cache_capacity_bytes",
 			Help: "The egress output cache's byte bound (egress.cacheBytes).",
-		}, func() float64 { return float64(c.max) }),
+		}, func() float64 { return float64(c.Max()) }),
 	}
 	return m
 }

@@ -16,25 +16,24 @@ import (
 // and stays within its bound.
 func checkCacheAccounting(t *testing.T, c *Cached) {
 	t.Helper()
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	var sum int64
-	for el := c.lru.Front(); el != nil; el = el.Next() {
-		sum += int64(len(el.Value.(*cacheEntry).data))
+	listed := 0
+	for _, size := range c.mem.All() {
+		sum += size
+		listed++
 	}
-	if sum != c.bytes || c.bytes > c.max || len(c.index) != c.lru.Len() {
+	held, indexed := c.mem.Stats()
+	if sum != held || held > c.mem.Max() || indexed != listed {
 		t.Errorf("cache accounting: %d bytes counted, %d held, bound %d; %d indexed, %d listed",
-			c.bytes, sum, c.max, len(c.index), c.lru.Len())
+			held, sum, c.mem.Max(), indexed, listed)
 	}
 }
 
 // cachedKeys lists the keys held in memory, most recent first.
 func cachedKeys(c *Cached) []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	var out []string
-	for el := c.lru.Front(); el != nil; el = el.Next() {
-		out = append(out, el.Value.(*cacheEntry).key)
+	for k := range c.mem.All() {
+		out = append(out, k)
 	}
 	return out
 }
