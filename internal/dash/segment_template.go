@@ -30,38 +30,67 @@ func (pl *plan) template(pd *period, r int) (repTemplate, bool) {
 		return repTemplate{}, false
 	}
 	init := spans[first].init
-	rd := &pl.reps[r]
 	name := templateEscape(pl.set.manifestName)
 	st := &mpd.SegmentTemplateType{
 		Initialization: name + "_$RepresentationID$_init" + strconv.Itoa(init) + ".mp4",
 	}
 	if pl.set.format == NumberWithDuration {
-		// Segment N spans [PTO + (N−startNumber)·@duration, +@duration)
-		// on the channel's 90 kHz clock, and a player at wall-clock time
-		// now asks for N = startNumber + ⌊(now − AST − Period@start) /
-		// @duration⌋: both land on group N only when every group of the
-		// Period lasts @duration, i.e. the encoder's segment cadence is
-		// exact. Drift beyond half a segment needs a *_WITH_TIMELINE
-		// format.
-		st.Media = name + "_$RepresentationID$_$Number$.mp4"
-		st.SetTimescale(90000)
-		st.Duration = mpd.Ptr(uint32(min(max(pd.anchor.dur, 1), math.MaxUint32)))
-		st.StartNumber = mpd.Ptr(uint32(min(pd.anchor.number, math.MaxUint32)))
-		if pd.anchor.start > 0 {
-			st.PresentationTimeOffset = mpd.Ptr(uint64(pd.anchor.start))
-		}
-		return repTemplate{rep: r, init: init, tmpl: st}, true
+		setDurationAddressing(st, pd, name)
+	} else {
+		pl.setTimelineAddressing(st, pd, r, first, init, name)
 	}
+	return repTemplate{rep: r, init: init, tmpl: st}, true
+}
 
-	ts := rd.track.Inits[init].Info.Timescale
+// setDurationAddressing makes st address segments by $Number$ and a
+// constant @duration on the channel's 90 kHz clock.
+//
+// Segment N spans [PTO + (N−startNumber)·@duration, +@duration) on that
+// clock, and a player at wall-clock time now asks for N = startNumber +
+// ⌊(now − AST − Period@start) / @duration⌋: both land on group N only when
+// every group of the Period lasts @duration, i.e. the encoder's segment
+// cadence is exact. Drift beyond half a segment needs a *_WITH_TIMELINE
+// format.
+func setDurationAddressing(st *mpd.SegmentTemplateType, pd *period, name string) {
+	st.Media = name + "_$RepresentationID$_$Number$.mp4"
+	st.SetTimescale(90000)
+	st.Duration = mpd.Ptr(uint32(min(max(pd.anchor.dur, 1), math.MaxUint32)))
+	st.StartNumber = mpd.Ptr(uint32(min(pd.anchor.number, math.MaxUint32)))
+	if pd.anchor.start > 0 {
+		st.PresentationTimeOffset = mpd.Ptr(uint64(pd.anchor.start))
+	}
+}
+
+// setTimelineAddressing makes st address rep r's segments in Period pd,
+// from its span first on and those with init segment init, by a
+// SegmentTimeline in the track's timescale, named by $Number$ or $Time$.
+func (pl *plan) setTimelineAddressing(st *mpd.SegmentTemplateType, pd *period, r, first, init int, name string) {
+	ts := pl.reps[r].track.Inits[init].Info.Timescale
 	st.SetTimescale(ts)
 	if pto := media.Rescale(pd.anchor.start, media.VideoTimescale, ts); pto > 0 {
 		st.PresentationTimeOffset = mpd.Ptr(uint64(pto))
 	}
-	tl := &mpd.SegmentTimelineType{}
+	tl, startNumber := pl.segmentTimeline(pd, r, first, init)
+	st.SegmentTimeline = tl
+	if pl.set.format == NumberWithTimeline {
+		st.Media = name + "_$RepresentationID$_$Number$.mp4"
+		st.StartNumber = mpd.Ptr(uint32(min(startNumber, math.MaxUint32)))
+	} else {
+		st.Media = name + "_$RepresentationID$_$Time$.mp4"
+	}
+}
+
+// segmentTimeline lists rep r's segments in Period pd, from its span first
+// on and those with init segment init, as S entries (a repeat for each
+// segment that follows the last one without a gap and lasts as long).
+// With $Number$ addressing it stops at a hole in the numbers and returns
+// the first segment's number.
+func (pl *plan) segmentTimeline(pd *period, r, first, init int) (tl *mpd.SegmentTimelineType, startNumber uint64) {
+	spans := pl.spans[r][pd.from:pd.to]
+	tl = &mpd.SegmentTimelineType{}
 	var last *mpd.S
 	var lastEnd int64 = -1
-	var startNumber, nextNumber uint64
+	var nextNumber uint64
 	for i := first; i < len(spans); i++ {
 		sp := spans[i]
 		if !sp.ok || sp.init != init {
@@ -92,14 +121,7 @@ func (pl *plan) template(pd *period, r int) (repTemplate, bool) {
 		}
 		lastEnd = sp.end()
 	}
-	st.SegmentTimeline = tl
-	if pl.set.format == NumberWithTimeline {
-		st.Media = name + "_$RepresentationID$_$Number$.mp4"
-		st.StartNumber = mpd.Ptr(uint32(min(startNumber, math.MaxUint32)))
-	} else {
-		st.Media = name + "_$RepresentationID$_$Time$.mp4"
-	}
-	return repTemplate{rep: r, init: init, tmpl: st}, true
+	return tl, startNumber
 }
 
 // sameTemplates reports whether the Representations' templates are

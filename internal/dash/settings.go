@@ -38,7 +38,7 @@ func (f TemplateFormat) String() string {
 // Layout is an endpoint's manifestLayout.
 type Layout int
 
-// Manifest layouts (MediaPackage ManifestLayout).
+// Manifest layoutOf (MediaPackage ManifestLayout).
 const (
 	// LayoutFull puts a SegmentTemplate in every Representation.
 	LayoutFull Layout = iota + 1
@@ -144,51 +144,65 @@ func parseSettings(ep *configstore.OriginEndpoint) (*settings, error) {
 	if d.SuggestedPresentationDelaySeconds < 0 {
 		s.presentationDelay = 0
 	}
-	switch d.SegmentTemplateFormat {
-	case "", "NUMBER_WITH_TIMELINE":
-		s.format = NumberWithTimeline
-	case "TIME_WITH_TIMELINE":
-		s.format = TimeWithTimeline
-	case "NUMBER_WITH_DURATION":
-		s.format = NumberWithDuration
-	default:
-		return nil, fmt.Errorf("dash: endpoint %q: unknown segmentTemplateFormat %q", ep.ID, d.SegmentTemplateFormat)
+	var err error
+	if s.format, err = enumValue(ep.ID, "segmentTemplateFormat", d.SegmentTemplateFormat, templateFormatOf); err != nil {
+		return nil, err
 	}
-	switch d.ManifestLayout {
-	case "", "FULL":
-		s.layout = LayoutFull
-	case "COMPACT", "DRM_TOP_LEVEL_COMPACT":
-		s.layout = LayoutCompact
-	default:
-		return nil, fmt.Errorf("dash: endpoint %q: unknown manifestLayout %q", ep.ID, d.ManifestLayout)
+	if s.layout, err = enumValue(ep.ID, "manifestLayout", d.ManifestLayout, layoutOf); err != nil {
+		return nil, err
 	}
-	switch d.Profile {
-	case "", "NONE":
-		s.profile = ProfileNone
-	case "HBBTV_1_5":
-		s.profile = ProfileHbbTV15
-	case "HYBRIDCAST":
-		s.profile = ProfileHybridcast
-	case "DVB_DASH_2014", "DVB-DASH_2014":
-		s.profile = ProfileDVBDASH2014
-	default:
-		return nil, fmt.Errorf("dash: endpoint %q: unknown profile %q", ep.ID, d.Profile)
+	if s.profile, err = enumValue(ep.ID, "profile", d.Profile, profileOf); err != nil {
+		return nil, err
 	}
-	switch d.UTCTiming {
-	case "":
-		s.utcTiming = UTCTimingDefault
-	case "NONE":
-		s.utcTiming = UTCTimingNone
-	case "HTTP-HEAD", "HTTP_HEAD":
-		s.utcTiming = UTCTimingHTTPHead
-	case "HTTP-ISO", "HTTP_ISO":
-		s.utcTiming = UTCTimingHTTPISO
-	case "HTTP-XSDATE", "HTTP_XSDATE":
-		s.utcTiming = UTCTimingHTTPXSDate
-	default:
-		return nil, fmt.Errorf("dash: endpoint %q: unknown utcTiming %q", ep.ID, d.UTCTiming)
+	if s.utcTiming, err = enumValue(ep.ID, "utcTiming", d.UTCTiming, utcTimingOf); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// The spellings the stored enum members of a dashPackage take, "" when
+// unset. These tables are never written.
+var (
+	templateFormatOf = map[string]TemplateFormat{
+		"":                     NumberWithTimeline,
+		"NUMBER_WITH_TIMELINE": NumberWithTimeline,
+		"TIME_WITH_TIMELINE":   TimeWithTimeline,
+		"NUMBER_WITH_DURATION": NumberWithDuration,
+	}
+	layoutOf = map[string]Layout{
+		"":                      LayoutFull,
+		"FULL":                  LayoutFull,
+		"COMPACT":               LayoutCompact,
+		"DRM_TOP_LEVEL_COMPACT": LayoutCompact,
+	}
+	profileOf = map[string]Profile{
+		"":              ProfileNone,
+		"NONE":          ProfileNone,
+		"HBBTV_1_5":     ProfileHbbTV15,
+		"HYBRIDCAST":    ProfileHybridcast,
+		"DVB_DASH_2014": ProfileDVBDASH2014,
+		"DVB-DASH_2014": ProfileDVBDASH2014,
+	}
+	utcTimingOf = map[string]UTCTiming{
+		"":            UTCTimingDefault,
+		"NONE":        UTCTimingNone,
+		"HTTP-HEAD":   UTCTimingHTTPHead,
+		"HTTP_HEAD":   UTCTimingHTTPHead,
+		"HTTP-ISO":    UTCTimingHTTPISO,
+		"HTTP_ISO":    UTCTimingHTTPISO,
+		"HTTP-XSDATE": UTCTimingHTTPXSDate,
+		"HTTP_XSDATE": UTCTimingHTTPXSDate,
+	}
+)
+
+// enumValue is the value of member, stored as s, of endpoint endpointID's
+// dashPackage.
+func enumValue[T any](endpointID, member, s string, values map[string]T) (T, error) {
+	v, ok := values[s]
+	if !ok {
+		return v, fmt.Errorf("dash: endpoint %q: unknown %s %q", endpointID, member, s)
+	}
+	return v, nil
 }
 
 func seconds(n int, def time.Duration) time.Duration {
