@@ -103,8 +103,12 @@ type TrackInfo struct {
 
 // Equal reports whether a and b describe the same configuration: every
 // field the init segment is written from, parameter sets and
-// AudioConfig compared by content (a nil list equals an empty one).
+// AudioConfig compared by content (a nil list equals an empty one). Two
+// nil TrackInfos are equal; go-cmp calls Equal on *TrackInfo values.
 func (a *TrackInfo) Equal(b *TrackInfo) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
 	return a.Kind == b.Kind && a.Codec == b.Codec && a.Timescale == b.Timescale &&
 		a.Width == b.Width && a.Height == b.Height &&
 		a.SampleRate == b.SampleRate && a.Channels == b.Channels && a.Language == b.Language &&

@@ -55,6 +55,17 @@ func TestTrackInfoEqual(t *testing.T) {
 	}
 }
 
+func TestTrackInfoEqualNil(t *testing.T) {
+	var a, b *TrackInfo
+	v := videoInfo()
+	if !a.Equal(b) {
+		t.Error("nil.Equal(nil): got false, want true")
+	}
+	if a.Equal(&v) || v.Equal(a) {
+		t.Error("nil and non-nil: got equal, want not equal")
+	}
+}
+
 // TestTrackInfoEqualCoversFields fails when a field is added to TrackInfo:
 // decide whether it changes the init segment, update Equal and the table
 // above, then the count here.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"boxcar/internal/media"
+	"boxcar/internal/media/codec"
 	"boxcar/internal/testutil"
 )
 
@@ -77,7 +78,7 @@ func TestFFmpegIngestAndServe(t *testing.T) {
 			for i, seg := range perTrack[0] {
 				for j, smp := range seg {
 					_ = walkNALs(smp.Data, 4, func(nal []byte) error {
-						if k := classifyNAL(tc.codec, nal); k != nalOther && k != nalIRAP {
+						if k := codec.ClassifyNAL(tc.codec, nal); k == codec.NALAUD || k.ParameterSet() {
 							t.Fatalf("segment %d sample %d keeps a delimiter or parameter set", i, j)
 						}
 						return nil

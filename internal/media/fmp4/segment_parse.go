@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"boxcar/internal/media"
+	"boxcar/internal/media/codec"
 )
 
 // TrackSamples are the samples of one track of a media segment.
@@ -100,7 +101,7 @@ func canonicalTimes(samples []media.Sample, from uint32, info media.TrackInfo) e
 // AUDs or parameter sets, sets Sync from the NAL types and returns the
 // updated TrackInfo if in-band parameter sets differ from t.Info.
 func canonicalVideo(samples []media.Sample, t *InitTrack) (*media.TrackInfo, error) {
-	codec, ls := t.Info.Codec, t.LengthSize
+	vc, ls := t.Info.Codec, t.LengthSize
 	if ls == 0 {
 		ls = 4
 	}
@@ -119,14 +120,14 @@ func canonicalVideo(samples []media.Sample, t *InitTrack) (*media.TrackInfo, err
 		var size int
 		var irap, drop, here bool
 		err := walkNALs(s.Data, ls, func(nal []byte) error {
-			k := classifyNAL(codec, nal)
+			k := codec.ClassifyNAL(vc, nal)
 			switch k {
-			case nalIRAP:
+			case codec.NALKeyFrame:
 				irap = true
-			case nalAUD:
+			case codec.NALAUD:
 				drop = true
 				return nil
-			case nalVPS, nalSPS, nalPPS:
+			case codec.NALVPS, codec.NALSPS, codec.NALPPS:
 				drop = true
 				if !found {
 					here = true
@@ -160,8 +161,8 @@ func canonicalVideo(samples []media.Sample, t *InitTrack) (*media.TrackInfo, err
 			start := len(buf)
 			changed := ls != 4
 			_ = walkNALs(s.Data, ls, func(nal []byte) error {
-				switch classifyNAL(codec, nal) {
-				case nalAUD, nalVPS, nalSPS, nalPPS:
+				switch codec.ClassifyNAL(vc, nal) {
+				case codec.NALAUD, codec.NALVPS, codec.NALSPS, codec.NALPPS:
 					changed = true
 					return nil
 				}
@@ -199,26 +200,26 @@ func updatedInfo(info media.TrackInfo, inband paramSets) *media.TrackInfo {
 	if len(inband.vps) > 0 {
 		vps = inband.vps
 	}
-	if equalSets(vps, info.VPS) && equalSets(sps, info.SPS) && equalSets(pps, info.PPS) {
+	if media.EqualParameterSets(vps, info.VPS) && media.EqualParameterSets(sps, info.SPS) && media.EqualParameterSets(pps, info.PPS) {
 		return nil
 	}
 	u := info
 	u.VPS, u.SPS, u.PPS = cloneAll(vps), cloneAll(sps), cloneAll(pps)
 	if len(u.SPS) > 0 {
-		if w, h, ok := videoSize(u.Codec, u.SPS[0]); ok {
-			u.Width, u.Height = w, h
+		if s, err := codec.ParseSPS(u.Codec, u.SPS[0]); err == nil {
+			u.Width, u.Height = s.Width, s.Height
 		}
 	}
 	return &u
 }
 
 // add records a parameter set, ignoring exact repeats.
-func (ps *paramSets) add(k nalKind, nal []byte) error {
+func (ps *paramSets) add(k codec.NALKind, nal []byte) error {
 	dst := &ps.pps
 	switch k {
-	case nalVPS:
+	case codec.NALVPS:
 		dst = &ps.vps
-	case nalSPS:
+	case codec.NALSPS:
 		dst = &ps.sps
 	}
 	for _, have := range *dst {
