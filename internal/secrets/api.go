@@ -116,14 +116,8 @@ var operations = map[string]operation{
 	"UpdateSecretVersionStage": change((*Vault).updateSecretVersionStage),
 	"DeleteSecret":             change((*Vault).deleteSecret),
 	"RestoreSecret":            change((*Vault).restoreSecret),
-	"TagResource": change(func(v *Vault, ctx context.Context, in *tagResourceRequest) (any, string, error) {
-		arn, err := v.tagResource(ctx, in)
-		return struct{}{}, arn, err
-	}),
-	"UntagResource": change(func(v *Vault, ctx context.Context, in *untagResourceRequest) (any, string, error) {
-		arn, err := v.untagResource(ctx, in)
-		return struct{}{}, arn, err
-	}),
+	"TagResource":              change(emptyResponse((*Vault).tagResource)),
+	"UntagResource":            change(emptyResponse((*Vault).untagResource)),
 	"DescribeSecret": read(func(v *Vault, ctx context.Context, in *secretIDRequest) (any, string, error) {
 		out, err := v.describeSecret(ctx, in)
 		return out, in.SecretID, err
@@ -162,6 +156,15 @@ func change[In, Out any](fn func(*Vault, context.Context, *In) (Out, string, err
 // reveal is an operation whose response carries a secret value.
 func reveal[In, Out any](fn func(*Vault, context.Context, *In) (Out, string, error)) operation {
 	return operation{reveals: true, run: decoded(fn)}
+}
+
+// emptyResponse adapts fn, which returns only the ARN it acted on, to an
+// operation that answers {}.
+func emptyResponse[In any](fn func(*Vault, context.Context, *In) (string, error)) func(*Vault, context.Context, *In) (any, string, error) {
+	return func(v *Vault, ctx context.Context, in *In) (any, string, error) {
+		arn, err := fn(v, ctx, in)
+		return struct{}{}, arn, err
+	}
 }
 
 // decoded runs fn on the request body decoded into an In.
