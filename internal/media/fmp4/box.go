@@ -5,21 +5,10 @@ import (
 	"fmt"
 )
 
-// Box types this package reads or writes, as big-endian four-character codes.
+// Box types of movie fragments, which this package reads and writes by
+// hand (ParseFragment and ParseSegment are on the ingest and storage hot
+// paths), as big-endian four-character codes.
 const (
-	typFtyp = 'f'<<24 | 't'<<16 | 'y'<<8 | 'p'
-	typStyp = 's'<<24 | 't'<<16 | 'y'<<8 | 'p'
-	typMoov = 'm'<<24 | 'o'<<16 | 'o'<<8 | 'v'
-	typTrak = 't'<<24 | 'r'<<16 | 'a'<<8 | 'k'
-	typTkhd = 't'<<24 | 'k'<<16 | 'h'<<8 | 'd'
-	typMdia = 'm'<<24 | 'd'<<16 | 'i'<<8 | 'a'
-	typMdhd = 'm'<<24 | 'd'<<16 | 'h'<<8 | 'd'
-	typHdlr = 'h'<<24 | 'd'<<16 | 'l'<<8 | 'r'
-	typMinf = 'm'<<24 | 'i'<<16 | 'n'<<8 | 'f'
-	typStbl = 's'<<24 | 't'<<16 | 'b'<<8 | 'l'
-	typStsd = 's'<<24 | 't'<<16 | 's'<<8 | 'd'
-	typMvex = 'm'<<24 | 'v'<<16 | 'e'<<8 | 'x'
-	typTrex = 't'<<24 | 'r'<<16 | 'e'<<8 | 'x'
 	typMoof = 'm'<<24 | 'o'<<16 | 'o'<<8 | 'f'
 	typMfhd = 'm'<<24 | 'f'<<16 | 'h'<<8 | 'd'
 	typTraf = 't'<<24 | 'r'<<16 | 'a'<<8 | 'f'
@@ -27,26 +16,6 @@ const (
 	typTfdt = 't'<<24 | 'f'<<16 | 'd'<<8 | 't'
 	typTrun = 't'<<24 | 'r'<<16 | 'u'<<8 | 'n'
 	typMdat = 'm'<<24 | 'd'<<16 | 'a'<<8 | 't'
-	typSinf = 's'<<24 | 'i'<<16 | 'n'<<8 | 'f'
-	typAvcC = 'a'<<24 | 'v'<<16 | 'c'<<8 | 'C'
-	typHvcC = 'h'<<24 | 'v'<<16 | 'c'<<8 | 'C'
-	typEsds = 'e'<<24 | 's'<<16 | 'd'<<8 | 's'
-	typDac3 = 'd'<<24 | 'a'<<16 | 'c'<<8 | '3'
-	typDec3 = 'd'<<24 | 'e'<<16 | 'c'<<8 | '3'
-	typWave = 'w'<<24 | 'a'<<16 | 'v'<<8 | 'e'
-
-	typAvc1 = 'a'<<24 | 'v'<<16 | 'c'<<8 | '1'
-	typAvc3 = 'a'<<24 | 'v'<<16 | 'c'<<8 | '3'
-	typHvc1 = 'h'<<24 | 'v'<<16 | 'c'<<8 | '1'
-	typHev1 = 'h'<<24 | 'e'<<16 | 'v'<<8 | '1'
-	typMp4a = 'm'<<24 | 'p'<<16 | '4'<<8 | 'a'
-	typAc3  = 'a'<<24 | 'c'<<16 | '-'<<8 | '3'
-	typEc3  = 'e'<<24 | 'c'<<16 | '-'<<8 | '3'
-	typEncv = 'e'<<24 | 'n'<<16 | 'c'<<8 | 'v'
-	typEnca = 'e'<<24 | 'n'<<16 | 'c'<<8 | 'a'
-
-	hdlrVide = 'v'<<24 | 'i'<<16 | 'd'<<8 | 'e'
-	hdlrSoun = 's'<<24 | 'o'<<16 | 'u'<<8 | 'n'
 )
 
 // fourCC renders a box type for error messages.

@@ -180,7 +180,9 @@ func TestParseInitErrors(t *testing.T) {
 		{"truncated moov", good[:600], ErrMalformed},
 		{"encrypted video entry", replace("avc1", "encv"), ErrEncrypted},
 		{"encrypted audio entry", replace("mp4a", "enca"), ErrEncrypted},
-		{"sinf in sample entry", replace("pasp", "sinf"), ErrEncrypted},
+		// The 16-byte pasp box becomes a 16-byte sinf holding an empty free box.
+		{"sinf in sample entry", bytes.Replace(good, cat(u32(16), []byte("pasp"), u32(1), u32(1)),
+			mkBox("sinf", mkBox("free")), 1), ErrEncrypted},
 		{"unsupported audio codec", replace("mp4a", "Opus"), ErrUnsupportedCodec},
 		{"unsupported video codec", replace("avc1", "vp09"), ErrUnsupportedCodec},
 		{"no avcC", replace("avcC", "xxxx"), ErrMalformed},
@@ -234,5 +236,20 @@ func TestSegmentHeader(t *testing.T) {
 	b[0] = 0xff
 	if SegmentHeader()[0] == 0xff {
 		t.Errorf("SegmentHeader returns shared bytes")
+	}
+}
+
+func BenchmarkParseInit(b *testing.B) {
+	for _, file := range []string{"h264_aac_init.mp4", "hevc_init.mp4", "eac3.mp4"} {
+		data := readTestdata(b, file)
+		b.Run(file, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := ParseInit(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
