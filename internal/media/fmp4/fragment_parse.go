@@ -96,88 +96,30 @@ func (r *moofReader) readMoof(moof box) error {
 
 // readTraf reads one track fragment and returns where its data ended.
 func (r *moofReader) readTraf(traf box, moofStart, implicitBase int) (int, error) {
-	data := r.data
-	tfhd, err := mustChild(data, traf, typTfhd)
+	hd, err := r.readTfhd(traf)
 	if err != nil {
 		return 0, err
 	}
-	_, flags, p, err := fullBox(data, tfhd)
+	t, err := r.track(hd.trackID)
 	if err != nil {
 		return 0, err
 	}
-	need := 4
-	for _, f := range [...]struct {
-		flag uint32
-		size int
-	}{{tfhdBaseDataOffset, 8}, {tfhdSampleDescription, 4}, {tfhdDefaultDuration, 4}, {tfhdDefaultSize, 4}, {tfhdDefaultFlags, 4}} {
-		if flags&f.flag != 0 {
-			need += f.size
-		}
-	}
-	if tfhd.end-p < need {
-		return 0, fmt.Errorf("%w: short tfhd", ErrMalformed)
-	}
-	id := binary.BigEndian.Uint32(data[p:])
-	p += 4
-	t, err := r.track(id)
-	if err != nil {
-		return 0, err
-	}
-	def := t.defaults
+	def := hd.defaults(t.defaults)
 	base := implicitBase
-	if flags&tfhdBaseDataOffset != 0 {
-		off := binary.BigEndian.Uint64(data[p:])
-		if off > uint64(len(data)) {
-			return 0, fmt.Errorf("%w: base_data_offset %d beyond %d bytes", ErrMalformed, off, len(data))
+	if hd.flags&tfhdBaseDataOffset != 0 {
+		if hd.baseDataOffset > uint64(len(r.data)) {
+			return 0, fmt.Errorf("%w: base_data_offset %d beyond %d bytes", ErrMalformed, hd.baseDataOffset, len(r.data))
 		}
-		base = int(off)
-		p += 8
-	} else if flags&tfhdDefaultBaseIsMoof != 0 {
+		base = int(hd.baseDataOffset)
+	} else if hd.flags&tfhdDefaultBaseIsMoof != 0 {
 		base = moofStart
 	}
-	if flags&tfhdSampleDescription != 0 {
-		p += 4
-	}
-	if flags&tfhdDefaultDuration != 0 {
-		def.Duration = binary.BigEndian.Uint32(data[p:])
-		p += 4
-	}
-	if flags&tfhdDefaultSize != 0 {
-		def.Size = binary.BigEndian.Uint32(data[p:])
-		p += 4
-	}
-	if flags&tfhdDefaultFlags != 0 {
-		def.Flags = binary.BigEndian.Uint32(data[p:])
-	}
-
-	tfdt, ok, err := findChild(data, traf.body, traf.end, typTfdt)
-	if err != nil {
+	if err := r.readTfdt(traf, t); err != nil {
 		return 0, err
 	}
-	if ok {
-		v, _, p, err := fullBox(data, tfdt)
-		if err != nil {
-			return 0, err
-		}
-		switch {
-		case v == 1 && tfdt.end-p >= 8:
-			t.next = binary.BigEndian.Uint64(data[p:])
-		case v == 0 && tfdt.end-p >= 4:
-			t.next = uint64(binary.BigEndian.Uint32(data[p:]))
-		default:
-			return 0, fmt.Errorf("%w: bad tfdt", ErrMalformed)
-		}
-		if t.next >= maxDecodeTime {
-			return 0, fmt.Errorf("%w: tfdt %d out of range", ErrMalformed, t.next)
-		}
-		t.started = true
-	} else if !t.started {
-		return 0, fmt.Errorf("%w: track %d: traf without tfdt", ErrMalformed, id)
-	}
-
 	dataPos := base
 	for pos := traf.body; pos < traf.end; {
-		b, err := readBox(data, pos, traf.end)
+		b, err := readBox(r.data, pos, traf.end)
 		if err != nil {
 			return 0, err
 		}
@@ -186,10 +128,114 @@ func (r *moofReader) readTraf(traf box, moofStart, implicitBase int) (int, error
 			continue
 		}
 		if dataPos, err = r.readTrun(b, t, def, base, dataPos); err != nil {
-			return 0, fmt.Errorf("track %d: %w", id, err)
+			return 0, fmt.Errorf("track %d: %w", hd.trackID, err)
 		}
 	}
 	return dataPos, nil
+}
+
+// tfhd holds the fields of a tfhd box (ISO/IEC 14496-12 §8.8.7); each
+// optional one is valid when its flag is set.
+type tfhd struct {
+	flags          uint32
+	trackID        uint32
+	baseDataOffset uint64
+	def            SampleDefaults
+}
+
+// defaults returns the sample defaults of the track fragment: those of
+// tfhd where it has them, else the track's.
+func (h *tfhd) defaults(track SampleDefaults) SampleDefaults {
+	if h.flags&tfhdDefaultDuration != 0 {
+		track.Duration = h.def.Duration
+	}
+	if h.flags&tfhdDefaultSize != 0 {
+		track.Size = h.def.Size
+	}
+	if h.flags&tfhdDefaultFlags != 0 {
+		track.Flags = h.def.Flags
+	}
+	return track
+}
+
+// readTfhd reads the tfhd box of traf.
+func (r *moofReader) readTfhd(traf box) (h tfhd, err error) {
+	data := r.data
+	b, err := mustChild(data, traf, typTfhd)
+	if err != nil {
+		return h, err
+	}
+	_, flags, p, err := fullBox(data, b)
+	if err != nil {
+		return h, err
+	}
+	h.flags = flags
+	need := 4
+	for _, f := range [...]struct {
+		flag uint32
+		size int
+	}{{tfhdBaseDataOffset, 8}, {tfhdSampleDescription, 4}, {tfhdDefaultDuration, 4}, {tfhdDefaultSize, 4}, {tfhdDefaultFlags, 4}} {
+		if h.flags&f.flag != 0 {
+			need += f.size
+		}
+	}
+	if b.end-p < need {
+		return h, fmt.Errorf("%w: short tfhd", ErrMalformed)
+	}
+	h.trackID = binary.BigEndian.Uint32(data[p:])
+	p += 4
+	if h.flags&tfhdBaseDataOffset != 0 {
+		h.baseDataOffset = binary.BigEndian.Uint64(data[p:])
+		p += 8
+	}
+	if h.flags&tfhdSampleDescription != 0 {
+		p += 4
+	}
+	if h.flags&tfhdDefaultDuration != 0 {
+		h.def.Duration = binary.BigEndian.Uint32(data[p:])
+		p += 4
+	}
+	if h.flags&tfhdDefaultSize != 0 {
+		h.def.Size = binary.BigEndian.Uint32(data[p:])
+		p += 4
+	}
+	if h.flags&tfhdDefaultFlags != 0 {
+		h.def.Flags = binary.BigEndian.Uint32(data[p:])
+	}
+	return h, nil
+}
+
+// readTfdt sets the decode time of t from the tfdt box of traf. Without
+// one, the track's samples continue from its previous track fragment.
+func (r *moofReader) readTfdt(traf box, t *trackRun) error {
+	data := r.data
+	b, ok, err := findChild(data, traf.body, traf.end, typTfdt)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if !t.started {
+			return fmt.Errorf("%w: track %d: traf without tfdt", ErrMalformed, t.id)
+		}
+		return nil
+	}
+	v, _, p, err := fullBox(data, b)
+	if err != nil {
+		return err
+	}
+	switch {
+	case v == 1 && b.end-p >= 8:
+		t.next = binary.BigEndian.Uint64(data[p:])
+	case v == 0 && b.end-p >= 4:
+		t.next = uint64(binary.BigEndian.Uint32(data[p:]))
+	default:
+		return fmt.Errorf("%w: bad tfdt", ErrMalformed)
+	}
+	if t.next >= maxDecodeTime {
+		return fmt.Errorf("%w: tfdt %d out of range", ErrMalformed, t.next)
+	}
+	t.started = true
+	return nil
 }
 
 // track returns the run of track id.
@@ -209,55 +255,85 @@ func (r *moofReader) track(id uint32) (*trackRun, error) {
 	return nil, fmt.Errorf("%w: track_ID %d", ErrUnknownTrack, id)
 }
 
+// trun holds the header of a trun box (ISO/IEC 14496-12 §8.8.8): what
+// precedes its sample records, which start at recs.
+type trun struct {
+	version    uint8
+	flags      uint32
+	count      int
+	dataPos    int // offset of the first sample's data
+	firstFlags uint32
+	hasFirst   bool
+	recs       int
+}
+
 // readTrun appends the samples of one trun to t and returns the offset
 // after their data.
-func (r *moofReader) readTrun(trun box, t *trackRun, def SampleDefaults, base, dataPos int) (int, error) {
-	data := r.data
-	v, flags, p, err := fullBox(data, trun)
+func (r *moofReader) readTrun(b box, t *trackRun, def SampleDefaults, base, dataPos int) (int, error) {
+	h, err := r.readTrunHeader(b, base, dataPos)
 	if err != nil {
 		return 0, err
 	}
-	if trun.end-p < 4 {
-		return 0, fmt.Errorf("%w: short trun", ErrMalformed)
+	rec := 4 * bits.OnesCount32(h.flags&(trunSampleDuration|trunSampleSize|trunSampleFlags|trunSampleCompositionTO))
+	if rec > 0 && (b.end-h.recs)/rec < h.count {
+		return 0, fmt.Errorf("%w: trun of %d samples in %d bytes", ErrMalformed, h.count, b.end-h.recs)
 	}
-	count := int(binary.BigEndian.Uint32(data[p:]))
-	p += 4
-	if count > maxSamples-r.total {
-		return 0, fmt.Errorf("%w: more than %d samples", ErrMalformed, maxSamples)
+	if h.count > len(r.data)-h.dataPos { // every sample has at least one byte
+		return 0, fmt.Errorf("%w: trun of %d samples with %d bytes of data left", ErrMalformed, h.count, len(r.data)-h.dataPos)
 	}
-	if flags&trunDataOffset != 0 {
-		if trun.end-p < 4 {
-			return 0, fmt.Errorf("%w: short trun", ErrMalformed)
+	t.samples = slices.Grow(t.samples, h.count)
+	r.total += h.count
+	return r.readSamples(&h, t, def)
+}
+
+// readTrunHeader reads the header of trun b; dataPos is where its data
+// starts unless it has a data_offset (from base).
+func (r *moofReader) readTrunHeader(b box, base, dataPos int) (h trun, err error) {
+	data := r.data
+	h.version, h.flags, h.recs, err = fullBox(data, b)
+	if err != nil {
+		return h, err
+	}
+	if b.end-h.recs < 4 {
+		return h, fmt.Errorf("%w: short trun", ErrMalformed)
+	}
+	h.count = int(binary.BigEndian.Uint32(data[h.recs:]))
+	h.recs += 4
+	if h.count > maxSamples-r.total {
+		return h, fmt.Errorf("%w: more than %d samples", ErrMalformed, maxSamples)
+	}
+	h.dataPos = dataPos
+	if h.flags&trunDataOffset != 0 {
+		if b.end-h.recs < 4 {
+			return h, fmt.Errorf("%w: short trun", ErrMalformed)
 		}
-		off := int64(base) + int64(int32(binary.BigEndian.Uint32(data[p:])))
+		off := int64(base) + int64(int32(binary.BigEndian.Uint32(data[h.recs:])))
 		if off < 0 || off > int64(len(data)) {
-			return 0, fmt.Errorf("%w: trun data_offset outside the input", ErrMalformed)
+			return h, fmt.Errorf("%w: trun data_offset outside the input", ErrMalformed)
 		}
-		dataPos = int(off)
-		p += 4
+		h.dataPos = int(off)
+		h.recs += 4
 	}
-	firstFlags, hasFirst := def.Flags, false
-	if flags&trunFirstSampleFlags != 0 {
-		if trun.end-p < 4 {
-			return 0, fmt.Errorf("%w: short trun", ErrMalformed)
+	if h.flags&trunFirstSampleFlags != 0 {
+		if b.end-h.recs < 4 {
+			return h, fmt.Errorf("%w: short trun", ErrMalformed)
 		}
-		firstFlags, hasFirst = binary.BigEndian.Uint32(data[p:]), true
-		p += 4
+		h.firstFlags, h.hasFirst = binary.BigEndian.Uint32(data[h.recs:]), true
+		h.recs += 4
 	}
-	rec := 4 * bits.OnesCount32(flags&(trunSampleDuration|trunSampleSize|trunSampleFlags|trunSampleCompositionTO))
-	if rec > 0 && (trun.end-p)/rec < count {
-		return 0, fmt.Errorf("%w: trun of %d samples in %d bytes", ErrMalformed, count, trun.end-p)
-	}
-	if count > len(data)-dataPos { // every sample has at least one byte
-		return 0, fmt.Errorf("%w: trun of %d samples with %d bytes of data left", ErrMalformed, count, len(data)-dataPos)
-	}
-	t.samples = slices.Grow(t.samples, count)
-	r.total += count
-	for i := range count {
+	return h, nil
+}
+
+// readSamples appends the h.count samples of a trun to t, reading each
+// one's record (whose fields are checked to be there) and locating its
+// data, and returns the offset after their data.
+func (r *moofReader) readSamples(h *trun, t *trackRun, def SampleDefaults) (int, error) {
+	data, flags, p, dataPos := r.data, h.flags, h.recs, h.dataPos
+	for i := range h.count {
 		dur, size, sflags := def.Duration, def.Size, def.Flags
 		var cto int64
-		if i == 0 && hasFirst {
-			sflags = firstFlags
+		if i == 0 && h.hasFirst {
+			sflags = h.firstFlags
 		}
 		if flags&trunSampleDuration != 0 {
 			dur = binary.BigEndian.Uint32(data[p:])
@@ -273,7 +349,7 @@ func (r *moofReader) readTrun(trun box, t *trackRun, def SampleDefaults, base, d
 		}
 		if flags&trunSampleCompositionTO != 0 {
 			u := binary.BigEndian.Uint32(data[p:])
-			if v == 0 {
+			if h.version == 0 {
 				cto = int64(u)
 			} else {
 				cto = int64(int32(u))

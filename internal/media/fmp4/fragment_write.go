@@ -57,21 +57,65 @@ func WriteFragment(seq uint32, trackID uint32, samples []media.Sample) ([]byte, 
 // AppendFragment is WriteFragment appending to dst. With enough capacity in
 // dst (FragmentSize) it does not allocate.
 func AppendFragment(dst []byte, seq uint32, trackID uint32, samples []media.Sample) ([]byte, error) {
-	if len(samples) == 0 {
-		return dst, fmt.Errorf("fmp4: write fragment: no samples")
-	}
-	if samples[0].DTS < 0 {
-		return dst, fmt.Errorf("fmp4: write fragment: negative decode time %d", samples[0].DTS)
-	}
-	for i := 1; i < len(samples); i++ {
-		if d := samples[i].DTS - samples[i-1].DTS; d <= 0 || d > math.MaxUint32 {
-			return dst, fmt.Errorf("fmp4: write fragment: sample %d has DTS %d after %d", i, samples[i].DTS, samples[i-1].DTS)
-		}
+	if err := checkFragmentSamples(samples); err != nil {
+		return dst, err
 	}
 	size, ctts := fragmentLayout(samples)
 	if size > math.MaxUint32 {
 		return dst, fmt.Errorf("fmp4: write fragment: %d bytes is too large", size)
 	}
+	start := len(dst)
+	if cap(dst)-start < size {
+		grown := make([]byte, start, start+size)
+		copy(grown, dst)
+		dst = grown
+	}
+	w := fragmentWriter{b: dst[start : start+size]}
+	moofSize := w.moof(seq, trackID, samples, ctts)
+	w.header(size-moofSize, typMdat)
+	for i := range samples {
+		w.p += copy(w.b[w.p:], samples[i].Data)
+	}
+	return dst[:start+size], nil
+}
+
+// checkFragmentSamples checks what WriteFragment needs of its samples: a
+// non-negative first decode time, then increasing ones a 32-bit duration
+// apart at most.
+func checkFragmentSamples(samples []media.Sample) error {
+	if len(samples) == 0 {
+		return fmt.Errorf("fmp4: write fragment: no samples")
+	}
+	if samples[0].DTS < 0 {
+		return fmt.Errorf("fmp4: write fragment: negative decode time %d", samples[0].DTS)
+	}
+	for i := 1; i < len(samples); i++ {
+		if d := samples[i].DTS - samples[i-1].DTS; d <= 0 || d > math.MaxUint32 {
+			return fmt.Errorf("fmp4: write fragment: sample %d has DTS %d after %d", i, samples[i].DTS, samples[i-1].DTS)
+		}
+	}
+	return nil
+}
+
+// fragmentWriter writes boxes into b, which has exactly the room they need.
+type fragmentWriter struct {
+	b []byte
+	p int
+}
+
+func (w *fragmentWriter) header(size int, typ uint32) {
+	binary.BigEndian.PutUint32(w.b[w.p:], uint32(size))
+	binary.BigEndian.PutUint32(w.b[w.p+4:], typ)
+	w.p += 8
+}
+
+func (w *fragmentWriter) u32(v uint32) {
+	binary.BigEndian.PutUint32(w.b[w.p:], v)
+	w.p += 4
+}
+
+// moof writes the moof box of a fragment and returns its size.
+func (w *fragmentWriter) moof(seq, trackID uint32, samples []media.Sample, ctts bool) int {
 	rec := 12
 	trunVersion, trunFlags := uint32(0), uint32(trunDataOffset|trunSampleDuration|trunSampleSize|trunSampleFlags)
 	if ctts {
@@ -80,62 +124,45 @@ func AppendFragment(dst []byte, seq uint32, trackID uint32, samples []media.Samp
 	trunSize := trunHeaderSize + rec*len(samples)
 	trafSize := 8 + tfhdSize + tfdtSize + trunSize
 	moofSize := 8 + mfhdSize + trafSize
-	mdatSize := size - moofSize
 
-	start := len(dst)
-	if cap(dst)-start < size {
-		grown := make([]byte, start, start+size)
-		copy(grown, dst)
-		dst = grown
-	}
-	b := dst[start : start+size]
-	be := binary.BigEndian
-	p := 0
-	putHeader := func(size int, typ uint32) {
-		be.PutUint32(b[p:], uint32(size))
-		be.PutUint32(b[p+4:], typ)
-		p += 8
-	}
-	putHeader(moofSize, typMoof)
-	putHeader(mfhdSize, typMfhd)
-	be.PutUint32(b[p:], 0)
-	be.PutUint32(b[p+4:], seq)
-	p += 8
-	putHeader(trafSize, typTraf)
-	putHeader(tfhdSize, typTfhd)
-	be.PutUint32(b[p:], tfhdDefaultBaseIsMoof)
-	be.PutUint32(b[p+4:], trackID)
-	p += 8
-	putHeader(tfdtSize, typTfdt)
-	be.PutUint32(b[p:], 1<<24)
-	be.PutUint64(b[p+4:], uint64(samples[0].DTS))
-	p += 12
-	putHeader(trunSize, typTrun)
-	be.PutUint32(b[p:], trunVersion<<24|trunFlags)
-	be.PutUint32(b[p+4:], uint32(len(samples)))
-	be.PutUint32(b[p+8:], uint32(moofSize+8)) // data starts after the mdat header
-	p += 12
+	w.header(moofSize, typMoof)
+	w.header(mfhdSize, typMfhd)
+	w.u32(0)
+	w.u32(seq)
+	w.header(trafSize, typTraf)
+	w.header(tfhdSize, typTfhd)
+	w.u32(tfhdDefaultBaseIsMoof)
+	w.u32(trackID)
+	w.header(tfdtSize, typTfdt)
+	w.u32(1 << 24)
+	binary.BigEndian.PutUint64(w.b[w.p:], uint64(samples[0].DTS))
+	w.p += 8
+	w.header(trunSize, typTrun)
+	w.u32(trunVersion<<24 | trunFlags)
+	w.u32(uint32(len(samples)))
+	w.u32(uint32(moofSize + 8)) // data starts after the mdat header
+	w.trunRecords(samples, ctts)
+	return moofSize
+}
+
+// trunRecords writes a trun's per-sample duration, size, flags and, with
+// ctts, composition offset.
+func (w *fragmentWriter) trunRecords(samples []media.Sample, ctts bool) {
 	for i := range samples {
 		s := &samples[i]
 		dur := s.Duration
 		if i+1 < len(samples) {
 			dur = uint32(samples[i+1].DTS - s.DTS)
 		}
-		be.PutUint32(b[p:], dur)
-		be.PutUint32(b[p+4:], uint32(len(s.Data)))
+		w.u32(dur)
+		w.u32(uint32(len(s.Data)))
 		if s.Sync {
-			be.PutUint32(b[p+8:], flagsSync)
+			w.u32(flagsSync)
 		} else {
-			be.PutUint32(b[p+8:], flagsNonSync)
+			w.u32(flagsNonSync)
 		}
 		if ctts {
-			be.PutUint32(b[p+12:], uint32(s.PTSOffset))
+			w.u32(uint32(s.PTSOffset))
 		}
-		p += rec
 	}
-	putHeader(mdatSize, typMdat)
-	for i := range samples {
-		p += copy(b[p:], samples[i].Data)
-	}
-	return dst[:start+size], nil
 }
