@@ -108,18 +108,30 @@ func canonicalVideo(samples []media.Sample, t *InitTrack) (*media.TrackInfo, err
 	if ls != 1 && ls != 2 && ls != 4 {
 		return nil, fmt.Errorf("NAL length size %d", ls)
 	}
-	// Pass 1: validate, find what needs rewriting and the first in-band
-	// parameter sets.
-	var (
-		rewrite int // bytes of rewritten samples
-		inband  paramSets
-		found   bool
-	)
+	rewrite, inband, found, err := scanVideo(samples, vc, ls)
+	if err != nil {
+		return nil, err
+	}
+	if rewrite > 0 {
+		rewriteVideo(samples, vc, ls, rewrite)
+	}
+	if !found {
+		return nil, nil
+	}
+	return updatedInfo(t.Info, inband), nil
+}
+
+// scanVideo validates the NAL units of video samples with lengthSize-byte
+// lengths and sets their Sync. It returns how many bytes the samples that
+// must be rewritten (to 4-byte lengths, or without AUDs, parameter sets or
+// empty NAL units) take once rewritten, and the parameter sets of the
+// first sample that has any.
+func scanVideo(samples []media.Sample, vc media.Codec, lengthSize int) (rewrite int, inband paramSets, found bool, err error) {
 	for i := range samples {
 		s := &samples[i]
 		var size int
 		var irap, drop, here bool
-		err := walkNALs(s.Data, ls, func(nal []byte) error {
+		err := walkNALs(s.Data, lengthSize, func(nal []byte) error {
 			k := codec.ClassifyNAL(vc, nal)
 			switch k {
 			case codec.NALKeyFrame:
@@ -145,46 +157,46 @@ func canonicalVideo(samples []media.Sample, t *InitTrack) (*media.TrackInfo, err
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("sample %d: %w", i, err)
+			return 0, inband, false, fmt.Errorf("sample %d: %w", i, err)
 		}
 		found = found || here
 		s.Sync = irap
-		if drop || ls != 4 {
+		if drop || lengthSize != 4 {
 			rewrite += size
 		}
 	}
-	// Pass 2: rewrite into one buffer.
-	if rewrite > 0 {
-		buf := make([]byte, 0, rewrite)
-		for i := range samples {
-			s := &samples[i]
-			start := len(buf)
-			changed := ls != 4
-			_ = walkNALs(s.Data, ls, func(nal []byte) error {
-				switch codec.ClassifyNAL(vc, nal) {
-				case codec.NALAUD, codec.NALVPS, codec.NALSPS, codec.NALPPS:
-					changed = true
-					return nil
-				}
-				if len(nal) == 0 {
-					changed = true
-					return nil
-				}
-				buf = binary.BigEndian.AppendUint32(buf, uint32(len(nal)))
-				buf = append(buf, nal...)
+	return rewrite, inband, found, nil
+}
+
+// rewriteVideo rewrites the samples scanVideo found to need it into one
+// buffer of size bytes: 4-byte NAL lengths, without AUDs, parameter sets
+// or empty NAL units.
+func rewriteVideo(samples []media.Sample, vc media.Codec, lengthSize, size int) {
+	buf := make([]byte, 0, size)
+	for i := range samples {
+		s := &samples[i]
+		start := len(buf)
+		changed := lengthSize != 4
+		_ = walkNALs(s.Data, lengthSize, func(nal []byte) error {
+			switch codec.ClassifyNAL(vc, nal) {
+			case codec.NALAUD, codec.NALVPS, codec.NALSPS, codec.NALPPS:
+				changed = true
 				return nil
-			})
-			if changed {
-				s.Data = buf[start:len(buf):len(buf)]
-			} else {
-				buf = buf[:start]
 			}
+			if len(nal) == 0 {
+				changed = true
+				return nil
+			}
+			buf = binary.BigEndian.AppendUint32(buf, uint32(len(nal)))
+			buf = append(buf, nal...)
+			return nil
+		})
+		if changed {
+			s.Data = buf[start:len(buf):len(buf)]
+		} else {
+			buf = buf[:start]
 		}
 	}
-	if !found {
-		return nil, nil
-	}
-	return updatedInfo(t.Info, inband), nil
 }
 
 // updatedInfo returns info with the in-band parameter sets, or nil if they
