@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"crypto/hmac"
-	"crypto/md5"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -10,7 +9,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"boxcar/internal/configstore"
+	"boxcar/internal/digest"
 )
 
 // Realm is the protection space of every ingest endpoint's credentials
@@ -117,12 +116,8 @@ func (a *authenticator) checkNonce(n string) (issued time.Time, ok bool) {
 // SHA-256 (preferred) and MD5, then Basic.
 func (a *authenticator) challenge(h http.Header, stale bool) {
 	n := a.nonce()
-	st := ""
-	if stale {
-		st = ", stale=true"
-	}
 	for _, alg := range []string{"SHA-256", "MD5"} {
-		h.Add("WWW-Authenticate", fmt.Sprintf(`Digest realm=%q, qop="auth", algorithm=%s, nonce=%q, opaque=%q%s`, Realm, alg, n, a.opaque, st))
+		h.Add("WWW-Authenticate", digest.ChallengeHeader(Realm, alg, n, a.opaque, stale))
 	}
 	h.Add("WWW-Authenticate", fmt.Sprintf(`Basic realm=%q, charset="UTF-8"`, Realm))
 }
@@ -159,23 +154,12 @@ func secretEqual(got, want string) int {
 
 // checkDigest verifies a Digest response (RFC 7616 §3.4.1).
 func (a *authenticator) checkDigest(r *http.Request, params string, ep *configstore.IngestEndpoint) authResult {
-	p, ok := parseAuthParams(params)
+	p, ok := digest.ParseParams(params)
 	if !ok {
 		return authFailed
 	}
-	var newHash func() hash.Hash
-	alg := p["algorithm"]
-	sess := false
-	switch strings.ToUpper(alg) {
-	case "", "MD5":
-		newHash = md5.New
-	case "MD5-SESS":
-		newHash, sess = md5.New, true
-	case "SHA-256":
-		newHash = sha256.New
-	case "SHA-256-SESS":
-		newHash, sess = sha256.New, true
-	default:
+	alg, ok := digest.ParseAlgorithm(p["algorithm"])
+	if !ok {
 		return authFailed
 	}
 	if p["qop"] != "auth" || p["realm"] != Realm || p["opaque"] != a.opaque || p["cnonce"] == "" || p["userhash"] == "true" {
@@ -196,17 +180,8 @@ func (a *authenticator) checkDigest(r *http.Request, params string, ep *configst
 	if secretEqual(p["username"], ep.Username) != 1 || ep.Password == "" {
 		return authFailed
 	}
-	h := func(s string) string {
-		x := newHash()
-		x.Write([]byte(s))
-		return hex.EncodeToString(x.Sum(nil))
-	}
-	ha1 := h(ep.Username + ":" + Realm + ":" + ep.Password)
-	if sess {
-		ha1 = h(ha1 + ":" + nonce + ":" + p["cnonce"])
-	}
-	ha2 := h(r.Method + ":" + p["uri"])
-	want := h(ha1 + ":" + nonce + ":" + p["nc"] + ":" + p["cnonce"] + ":auth:" + ha2)
+	cr := digest.Credentials{Username: ep.Username, Realm: Realm, Nonce: nonce, URI: p["uri"], QOP: "auth", NC: p["nc"], CNonce: p["cnonce"]}
+	want := cr.Digest(alg, r.Method, ep.Password)
 	if subtle.ConstantTimeCompare([]byte(strings.ToLower(p["response"])), []byte(want)) != 1 {
 		return authFailed
 	}
@@ -248,64 +223,4 @@ func (a *authenticator) useCount(nonce string, nc uint64, issued, now time.Time)
 	a.counts[nonce] = &nonceUse{nc: nc, issued: issued}
 	a.order = append(a.order, nonce)
 	return authOK
-}
-
-// parseAuthParams parses the comma-separated auth-param list of a
-// credentials header (RFC 7235 §2.1): token=token or token="quoted".
-func parseAuthParams(s string) (map[string]string, bool) {
-	p := make(map[string]string, 10)
-	for {
-		s = strings.TrimLeft(s, " \t,")
-		if s == "" {
-			return p, true
-		}
-		eq := strings.IndexByte(s, '=')
-		if eq <= 0 {
-			return nil, false
-		}
-		name := strings.ToLower(strings.TrimSpace(s[:eq]))
-		if !isToken(name) {
-			return nil, false
-		}
-		s = strings.TrimLeft(s[eq+1:], " \t")
-		var val string
-		if strings.HasPrefix(s, `"`) {
-			var b strings.Builder
-			i := 1
-			for ; i < len(s) && s[i] != '"'; i++ {
-				if s[i] == '\\' && i+1 < len(s) {
-					i++
-				}
-				b.WriteByte(s[i])
-			}
-			if i >= len(s) {
-				return nil, false
-			}
-			val, s = b.String(), s[i+1:]
-		} else {
-			end := strings.IndexAny(s, ", \t")
-			if end < 0 {
-				end = len(s)
-			}
-			val, s = s[:end], s[end:]
-		}
-		if _, dup := p[name]; dup {
-			return nil, false
-		}
-		p[name] = val
-	}
-}
-
-// isToken reports whether s is an RFC 9110 token (an auth-param name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"boxcar/internal/configstore"
+	"boxcar/internal/digest"
 )
 
 // FuzzAuthorization feeds arbitrary Authorization headers to the ingest
@@ -46,7 +47,7 @@ func FuzzAuthorization(f *testing.F) {
 			t.Fatalf("authenticated without the password: %q", v)
 		}
 		_, params, _ := strings.Cut(v, " ")
-		p, ok := parseAuthParams(params)
+		p, ok := digest.ParseParams(params)
 		if !ok {
 			return
 		}
@@ -54,7 +55,7 @@ func FuzzAuthorization(f *testing.F) {
 		for name, val := range p {
 			fmt.Fprintf(&b, "%s=\"%s\", ", name, strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(val))
 		}
-		q, ok := parseAuthParams(b.String())
+		q, ok := digest.ParseParams(b.String())
 		if !ok || len(q) != len(p) {
 			t.Fatalf("%q parsed to %q, whose rendering %q does not parse back", params, p, b.String())
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"boxcar/internal/clock"
+	"boxcar/internal/digest"
 )
 
 func isOK(code int) bool { return code == http.StatusCreated || code == http.StatusNoContent }
@@ -32,7 +33,7 @@ func TestDigest(t *testing.T) {
 			for _, v := range resp.Header.Values("WWW-Authenticate") {
 				s, _, _ := strings.Cut(v, " ")
 				if s == "Digest" {
-					p, _ := parseAuthParams(v[len("Digest "):])
+					p, _ := digest.ParseParams(v[len("Digest "):])
 					s += " " + p["algorithm"]
 				}
 				schemes = append(schemes, s)

@@ -3,13 +3,10 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,6 +23,7 @@ import (
 	"boxcar/internal/clock"
 	"boxcar/internal/config"
 	"boxcar/internal/configstore"
+	"boxcar/internal/digest"
 	"boxcar/internal/live"
 	"boxcar/internal/store"
 	"boxcar/internal/testutil"
@@ -342,7 +340,7 @@ func (d *digestClient) challenge(t *testing.T, resp *http.Response) (stale bool)
 		if scheme != "Digest" {
 			continue
 		}
-		p, ok := parseAuthParams(rest)
+		p, ok := digest.ParseParams(rest)
 		if !ok {
 			t.Fatalf("challenge %q does not parse", v)
 		}
@@ -366,23 +364,11 @@ func (d *digestClient) authorize(req *http.Request) {
 }
 
 func (d *digestClient) authorizeNC(req *http.Request, nc int) {
-	var newHash func() hash.Hash = md5.New
-	if d.alg == "SHA-256" {
-		newHash = sha256.New
-	}
-	h := func(s string) string {
-		x := newHash()
-		x.Write([]byte(s))
-		return hex.EncodeToString(x.Sum(nil))
-	}
+	alg, _ := digest.ParseAlgorithm(d.alg)
 	var cb [8]byte
 	rand.Read(cb[:])
-	cnonce := hex.EncodeToString(cb[:])
-	uri := req.URL.RequestURI()
-	ncs := fmt.Sprintf("%08x", nc)
-	ha1 := h(d.user + ":" + d.realm + ":" + d.pass)
-	ha2 := h(req.Method + ":" + uri)
-	resp := h(ha1 + ":" + d.nonce + ":" + ncs + ":" + cnonce + ":auth:" + ha2)
-	req.Header.Set("Authorization", fmt.Sprintf(`Digest username=%q, realm=%q, nonce=%q, uri=%q, algorithm=%s, qop=auth, nc=%s, cnonce=%q, response=%q, opaque=%q`,
-		d.user, d.realm, d.nonce, uri, d.alg, ncs, cnonce, resp, d.opaque))
+	cr := digest.Credentials{Username: d.user, Realm: d.realm, Nonce: d.nonce, URI: req.URL.RequestURI(), Algorithm: d.alg,
+		QOP: "auth", NC: fmt.Sprintf("%08x", nc), CNonce: hex.EncodeToString(cb[:]), Opaque: d.opaque}
+	cr.Response = cr.Digest(alg, req.Method, d.pass)
+	req.Header.Set("Authorization", cr.String())
 }

@@ -3,6 +3,8 @@ package push
 import (
 	"strings"
 	"testing"
+
+	"boxcar/internal/digest"
 )
 
 // TestDigestRFC7616 answers the example challenges of RFC 7616 §3.9.1 and
@@ -22,7 +24,7 @@ func TestDigestRFC7616(t *testing.T) {
 		t.Run(c.alg, func(t *testing.T) {
 			hdr := `Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=` + c.alg +
 				`, nonce="` + nonce + `", opaque="` + opaque + `"`
-			ch := pickDigest(parseChallenges([]string{hdr}))
+			ch := digest.Pick(digest.ParseChallenges([]string{hdr}))
 			if ch == nil {
 				t.Fatalf("no usable challenge in %s", hdr)
 			}
@@ -40,42 +42,16 @@ func TestDigestRFC7616(t *testing.T) {
 	}
 }
 
-func TestPickDigest(t *testing.T) {
-	for _, c := range []struct {
-		name    string
-		headers []string
-		want    string // algorithm picked, "" for none
-	}{
-		{"prefers SHA-256", []string{`Digest realm="r", qop="auth", algorithm=MD5, nonce="a"`, `Digest realm="r", qop="auth", algorithm=SHA-256, nonce="b"`, `Basic realm="r"`}, "SHA-256"},
-		{"MD5 by default", []string{`Digest realm="r", qop="auth", nonce="a"`}, ""},
-		{"auth-int only", []string{`Digest realm="r", qop="auth-int", algorithm=MD5, nonce="a"`}, "none"},
-		{"unknown algorithm", []string{`Digest realm="r", qop="auth", algorithm=SHA-512-256, nonce="a"`}, "none"},
-		{"Basic only", []string{`Basic realm="r"`}, "none"},
-		{"legacy without qop", []string{`Digest realm="r", nonce="a", algorithm=MD5`}, "MD5"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			ch := pickDigest(parseChallenges(c.headers))
-			got := "none"
-			if ch != nil {
-				got = ch.params["algorithm"]
-			}
-			if got != c.want {
-				t.Errorf("picked algorithm %q, want %q", got, c.want)
-			}
-		})
-	}
-}
-
 // TestDigestCounts: every use of a session raises its nonce count, and a
 // challenge without qop gets the RFC 2069 form without counts.
 func TestDigestCounts(t *testing.T) {
-	s := newDigestSession(&challenge{scheme: "digest", params: map[string]string{"realm": "r", "nonce": "n", "qop": "auth"}})
+	s := newDigestSession(&digest.Challenge{Scheme: "digest", Params: map[string]string{"realm": "r", "nonce": "n", "qop": "auth"}})
 	for i, want := range []string{"nc=00000001", "nc=00000002", "nc=00000003"} {
 		if got := s.authorization("PUT", "/a", "u", "p", "c"); !strings.Contains(got, want) {
 			t.Errorf("use %d: %s lacks %s", i+1, got, want)
 		}
 	}
-	legacy := newDigestSession(&challenge{scheme: "digest", params: map[string]string{"realm": "r", "nonce": "n"}})
+	legacy := newDigestSession(&digest.Challenge{Scheme: "digest", Params: map[string]string{"realm": "r", "nonce": "n"}})
 	if got := legacy.authorization("PUT", "/a", "u", "p", "c"); strings.Contains(got, "nc=") || strings.Contains(got, "qop") {
 		t.Errorf("RFC 2069 answer %s has qop or nc", got)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"boxcar/internal/demo/clip"
+	"boxcar/internal/digest"
 )
 
 // FuzzParseChallenges: any WWW-Authenticate value parses without a panic,
@@ -21,8 +22,8 @@ func FuzzParseChallenges(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		cs := parseChallenges([]string{v})
-		if d := pickDigest(cs); d != nil {
+		cs := digest.ParseChallenges([]string{v})
+		if d := digest.Pick(cs); d != nil {
 			newDigestSession(d).authorization("PUT", "/in/x", "u", "p", "c")
 		}
 	})

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"boxcar/internal/digest"
 )
 
 const (
@@ -139,7 +141,7 @@ func (u *uploader) sendAuthenticated(ctx context.Context, method, name, contentT
 			}
 			return status, nil
 		}
-		cs := parseChallenges(hdr.Values("WWW-Authenticate"))
+		cs := digest.ParseChallenges(hdr.Values("WWW-Authenticate"))
 		refused := &StatusError{Method: method, Name: name, Status: status, Message: msg}
 		if u.user == "" && u.pass == "" {
 			refused.Message = strings.TrimSpace(refused.Message + " (the server wants credentials: set a username and password)")
@@ -148,8 +150,8 @@ func (u *uploader) sendAuthenticated(ctx context.Context, method, name, contentT
 		if basic || round == maxAuthRounds {
 			return status, refused
 		}
-		if d := pickDigest(cs); d != nil {
-			if fresh && d.params["stale"] != "true" {
+		if d := digest.Pick(cs); d != nil {
+			if fresh && d.Params["stale"] != "true" {
 				return status, refused
 			}
 			sess, fresh = newDigestSession(d), true
@@ -225,9 +227,9 @@ func errorMessage(b []byte) string {
 	return s
 }
 
-func hasScheme(cs []challenge, scheme string) bool {
+func hasScheme(cs []digest.Challenge, scheme string) bool {
 	for _, c := range cs {
-		if c.scheme == scheme {
+		if c.Scheme == scheme {
 			return true
 		}
 	}
