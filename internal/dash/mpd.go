@@ -84,7 +84,7 @@ func buildStaticMPD(pl *plan) *mpd.MPD {
 		if len(p.AdaptationSets) > 0 {
 			m.Periods = append(m.Periods, p)
 		}
-		end = start + ticks(pl.win[pd.to-1].End()-pd.anchor.start)
+		end = start + (pl.win[pd.to-1].End() - pd.anchor.start).Duration()
 	}
 	m.MediaPresentationDuration = durationPtr(end)
 	return m

@@ -93,7 +93,7 @@ func (p *Packager) manifest(req *packager.Request, set *settings) (*packager.Obj
 // whole seconds, at least a second and at most minimumUpdatePeriod (an
 // MPD is valid for that long after it was fetched).
 func manifestMaxAge(last *packager.Group, mup time.Duration) time.Duration {
-	d := (ticks(last.Duration) / 2).Truncate(time.Second)
+	d := (last.Duration.Duration() / 2).Truncate(time.Second)
 	return min(max(d, minManifestMaxAge), max(mup, minManifestMaxAge))
 }
 
@@ -144,7 +144,7 @@ func mediaSegment(ctx context.Context, req *packager.Request, set *settings, ref
 		Kind:         packager.KindSegment,
 		Immutable:    true,
 		MaxAge:       segmentMaxAge,
-		LastModified: g.PDT.Add(ticks(g.Duration)),
+		LastModified: g.PDT.Add(g.Duration.Duration()),
 	}, nil
 }
 
@@ -159,7 +159,7 @@ func servingDelay(all []packager.Group, delay time.Duration, now time.Time) time
 		return delay
 	}
 	last := &all[len(all)-1]
-	if idle := now.Sub(last.PDT.Add(ticks(last.Duration))); idle > 0 {
+	if idle := now.Sub(last.PDT.Add(last.Duration.Duration())); idle > 0 {
 		return max(delay-idle, 0)
 	}
 	return delay
@@ -172,7 +172,7 @@ func findByTime(s *live.Snapshot, groups []packager.Group, tr *live.Track, t uin
 		return nil
 	}
 	ts := tr.Latest().Info.Timescale
-	at := media.Rescale(int64(t), ts, media.VideoTimescale)
+	at := media.TicksFrom(int64(t), ts)
 	i := sort.Search(len(groups), func(i int) bool { return groups[i].End() > at })
 	// A track's first decode time in a group is within a frame or so of
 	// the group's start; look at the neighbours too.

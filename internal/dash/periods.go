@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"boxcar/internal/media"
 	"boxcar/internal/packager"
 )
 
@@ -48,11 +49,11 @@ import (
 // anchor is the first group of a Period.
 type anchor struct {
 	number uint64
-	// start is the group's channel time (90 kHz), pdt its program
-	// date-time and dur its duration (90 kHz).
-	start int64
+	// start is the group's channel time, pdt its program date-time and
+	// dur its duration.
+	start media.Ticks
 	pdt   time.Time
-	dur   int64
+	dur   media.Ticks
 }
 
 func anchorOf(g *packager.Group) anchor {
@@ -78,7 +79,7 @@ type periodMemo struct {
 	// hiStart and hiPDT are group hi's channel time and program
 	// date-time: a snapshot that has group hi with other values belongs
 	// to another life of the channel (deleted and re-created).
-	hiStart int64
+	hiStart media.Ticks
 	hiPDT   time.Time
 	used    time.Time
 }
@@ -177,7 +178,7 @@ func (c *periodCache) periodStarts(endpoint, fingerprint string, updated time.Ti
 			// back after a restart starts the Period where the previous
 			// group ended.
 			prev := &groups[k-1]
-			if end := prev.PDT.Add(ticks(prev.Duration)); a.pdt.Before(end) {
+			if end := prev.PDT.Add(prev.Duration.Duration()); a.pdt.Before(end) {
 				a.pdt = end
 			}
 			starts = append(starts, a)
@@ -205,6 +206,3 @@ func findNumber(groups []packager.Group, n uint64) (int, bool) {
 	i := sort.Search(len(groups), func(i int) bool { return groups[i].Number >= n })
 	return i, i < len(groups) && groups[i].Number == n
 }
-
-// ticks converts a 90 kHz duration to a time.Duration.
-func ticks(d int64) time.Duration { return time.Duration(d) * time.Second / 90000 }

@@ -9,6 +9,7 @@ import (
 
 	"boxcar/internal/live"
 	"boxcar/internal/live/livetest"
+	"boxcar/internal/media"
 	"boxcar/internal/packager"
 )
 
@@ -147,7 +148,7 @@ func TestPeriodStartsMemo(t *testing.T) {
 	mk := func(from, to uint64, pdt0 time.Time) []packager.Group {
 		var gs []packager.Group
 		for n := from; n <= to; n++ {
-			gs = append(gs, packager.Group{Number: n, Start: int64(n) * 180000, Duration: 180000,
+			gs = append(gs, packager.Group{Number: n, Start: media.Ticks(n) * 180000, Duration: 180000,
 				PDT: pdt0.Add(time.Duration(n) * 2 * time.Second)})
 		}
 		return gs

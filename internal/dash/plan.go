@@ -260,7 +260,7 @@ func (pl *plan) runTarget(g *packager.Group) time.Duration {
 // new Period; an outage (the wall clock moved on while the media did not)
 // does.
 func wallClockJump(prev, g *packager.Group) bool {
-	return g.PDT.Sub(prev.PDT.Add(ticks(prev.Duration))) > ticks(prev.Duration)/2
+	return g.PDT.Sub(prev.PDT.Add(prev.Duration.Duration())) > prev.Duration.Duration()/2
 }
 
 // span returns rep r's media in all[k], from spans when k is listed.

@@ -53,7 +53,7 @@ func (pl *plan) template(pd *period, r int) (repTemplate, bool) {
 // format.
 func setDurationAddressing(st *mpd.SegmentTemplateType, pd *period, name string) {
 	st.Media = name + "_$RepresentationID$_$Number$.mp4"
-	st.SetTimescale(90000)
+	st.SetTimescale(media.VideoTimescale)
 	st.Duration = mpd.Ptr(uint32(min(max(pd.anchor.dur, 1), math.MaxUint32)))
 	st.StartNumber = mpd.Ptr(uint32(min(pd.anchor.number, math.MaxUint32)))
 	if pd.anchor.start > 0 {
@@ -67,7 +67,7 @@ func setDurationAddressing(st *mpd.SegmentTemplateType, pd *period, name string)
 func (pl *plan) setTimelineAddressing(st *mpd.SegmentTemplateType, pd *period, r, first, init int, name string) {
 	ts := pl.reps[r].track.Inits[init].Info.Timescale
 	st.SetTimescale(ts)
-	if pto := media.Rescale(pd.anchor.start, media.VideoTimescale, ts); pto > 0 {
+	if pto := pd.anchor.start.Rescale(ts); pto > 0 {
 		st.PresentationTimeOffset = mpd.Ptr(uint64(pto))
 	}
 	tl, startNumber := pl.segmentTimeline(pd, r, first, init)

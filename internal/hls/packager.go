@@ -148,20 +148,20 @@ func (r *request) load(m *manifest) error {
 		// Margin: the incomplete group at the edge, the group holding
 		// the window's start and a window stretched to three target
 		// durations.
-		from := r.snap.Edge() - ticks(back) - 4*r.maxGroupTicks() - ticks(10*time.Second)
+		from := r.snap.Edge() - media.TicksOf(back) - 4*r.maxGroupTicks() - media.TicksOf(10*time.Second)
 		r.all = groupsSince(r.snap, r.ep.segment, from)
 	}
 	r.td = targetDuration(r.snap, r.ep.segment, r.all)
 	return nil
 }
 
-// maxGroupTicks is the longest nominal output segment of any run (90 kHz).
-func (r *request) maxGroupTicks() int64 {
+// maxGroupTicks is the longest nominal output segment of any run.
+func (r *request) maxGroupTicks() media.Ticks {
 	var d time.Duration
 	for _, run := range r.snap.Runs {
 		d = max(d, time.Duration(perGroup(run, r.ep.segment))*run.Target)
 	}
-	return ticks(max(d, r.ep.segment))
+	return media.TicksOf(max(d, r.ep.segment))
 }
 
 // listed returns the groups manifest m lists.
@@ -234,9 +234,4 @@ func (r *request) track(id int) (*live.Track, bool) {
 		return nil, false
 	}
 	return tr, true
-}
-
-// ticks converts a wall-clock span to channel time (90 kHz).
-func ticks(d time.Duration) int64 {
-	return int64(d/time.Microsecond) * media.VideoTimescale / 1e6
 }

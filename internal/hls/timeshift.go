@@ -106,7 +106,7 @@ func (r *request) shifted() ([]packager.Group, error) {
 	// The first segment still running at start (PDT rises along the
 	// timeline; a backward jump at a discontinuity only shifts the cut).
 	i := sort.Search(len(segs), func(i int) bool {
-		return segs[i].PDT.Add(time.Duration(segs[i].Duration) * time.Second / 90000).After(s.start)
+		return segs[i].PDT.Add(segs[i].Duration.Duration()).After(s.start)
 	})
 	if i == len(segs) {
 		return nil, packager.ErrNotFound
@@ -119,7 +119,7 @@ func (r *request) shifted() ([]packager.Group, error) {
 	all = packager.Window(all, 0, delay)
 	var out []packager.Group
 	for _, g := range all {
-		end := g.PDT.Add(time.Duration(g.Duration) * time.Second / 90000)
+		end := g.PDT.Add(g.Duration.Duration())
 		if !end.After(s.start) {
 			continue
 		}
@@ -131,7 +131,7 @@ func (r *request) shifted() ([]packager.Group, error) {
 	}
 	if !s.end.IsZero() && len(all) > 0 {
 		last := all[len(all)-1]
-		if !last.PDT.Add(time.Duration(last.Duration) * time.Second / 90000).Before(s.end) {
+		if !last.PDT.Add(last.Duration.Duration()).Before(s.end) {
 			r.closed = true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"boxcar/internal/live"
+	"boxcar/internal/media"
 	"boxcar/internal/packager"
 )
 
@@ -29,11 +30,11 @@ func maxPerGroup(s *live.Snapshot, want time.Duration) int {
 }
 
 // groupsSince returns the output segments of the snapshot that start at or
-// after channel time from (90 kHz), oldest first, and possibly one or two
+// after channel time from, oldest first, and possibly one or two
 // before it. It computes only the tail of a long retained timeline (a
 // startover window of days holds hundreds of thousands of segments) and
 // gives exactly the groups packager.Groups gives for that range.
-func groupsSince(s *live.Snapshot, want time.Duration, from int64) []packager.Group {
+func groupsSince(s *live.Snapshot, want time.Duration, from media.Ticks) []packager.Group {
 	segs := s.Segments
 	i := sort.Search(len(segs), func(i int) bool { return segs[i].Start >= from })
 	// Back up one whole group so the group holding from is kept.

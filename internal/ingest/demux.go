@@ -15,7 +15,7 @@ import (
 // segmentOf demuxes a listed segment into the timeline's ingest form. The
 // container is told from the bytes, never from the name. A nil segment
 // and nil error mean the segment is ignored on purpose (subtitles).
-func (h *Handler) segmentOf(s *session, r *rendition, p *listed, o *object, in *initObject, anchor int64) (*live.IngestSegment, error) {
+func (h *Handler) segmentOf(s *session, r *rendition, p *listed, o *object, in *initObject, anchor media.Ticks) (*live.IngestSegment, error) {
 	seg := &live.IngestSegment{
 		Input:          s.input,
 		Rendition:      r.name,
@@ -65,8 +65,8 @@ func (h *Handler) segmentOf(s *session, r *rendition, p *listed, o *object, in *
 
 // demuxTS fills seg from an MPEG-TS segment: audio and video tracks keyed
 // by kind in PMT order, SCTE-35 sections and ID3 tags as events.
-func (h *Handler) demuxTS(s *session, r *rendition, p *listed, data []byte, anchor int64, seg *live.IngestSegment) error {
-	res, err := ts.Demux(data, ts.DemuxOptions{Anchor: anchor})
+func (h *Handler) demuxTS(s *session, r *rendition, p *listed, data []byte, anchor media.Ticks, seg *live.IngestSegment) error {
+	res, err := ts.Demux(data, ts.DemuxOptions{Anchor: int64(anchor)})
 	if err != nil {
 		return fail(http.StatusUnprocessableEntity, reasonDemux, err,
 			"segment %s of rendition %s is not a usable MPEG-TS segment: %v", p.uri, r.name, err)
@@ -115,7 +115,7 @@ func (h *Handler) demuxTS(s *session, r *rendition, p *listed, data []byte, anch
 			continue
 		}
 		for _, u := range d.Units {
-			seg.Events = append(seg.Events, live.Event{Kind: kind, Time: u.PTS, Data: u.Data})
+			seg.Events = append(seg.Events, live.Event{Kind: kind, Time: media.Ticks(u.PTS), Data: u.Data})
 		}
 	}
 	return nil
@@ -164,15 +164,15 @@ func demuxFMP4(p *listed, r *rendition, data []byte, in *initObject, seg *live.I
 
 // segmentStart is the input time (90 kHz) a segment starts at: its first
 // video keyframe, else its first sample.
-func segmentStart(seg *live.IngestSegment) int64 {
-	best := int64(-1)
+func segmentStart(seg *live.IngestSegment) media.Ticks {
+	best := media.Ticks(-1)
 	for i := range seg.Tracks {
 		t := &seg.Tracks[i]
 		for _, sm := range t.Samples {
 			if t.Info.Kind == media.KindVideo && !sm.Sync {
 				continue
 			}
-			at := media.Rescale(sm.DTS, t.Info.Timescale, media.VideoTimescale)
+			at := media.TicksFrom(sm.DTS, t.Info.Timescale)
 			if t.Info.Kind == media.KindVideo {
 				return at
 			}

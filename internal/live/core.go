@@ -3,6 +3,8 @@ package live
 import (
 	"fmt"
 	"time"
+
+	"boxcar/internal/media"
 )
 
 // The timeline is a pure core and a shell (DESIGN.md §2.2). The core (this
@@ -142,9 +144,9 @@ func (c *core) take() []Decision {
 	return out
 }
 
-// anchor returns the input time (90 kHz) the next segment from input is
-// expected to start at; -1 when nothing is known.
-func (c *core) anchor(input Input) int64 {
+// anchor returns the input time the next segment from input is expected
+// to start at; -1 when nothing is known.
+func (c *core) anchor(input Input) media.Ticks {
 	if in, ok := c.st.Inputs[input]; ok && in.Mapped {
 		return in.LastEnd
 	}
@@ -169,8 +171,8 @@ func (c *core) setRenditions(input Input, rs []Rendition) {
 // slot is a segment being assembled.
 type slot struct {
 	seq      uint64
-	start    int64
-	dur      int64
+	start    media.Ticks
+	dur      media.Ticks
 	pdt      time.Time
 	disc     bool
 	gap      bool

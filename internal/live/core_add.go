@@ -43,8 +43,8 @@ type reservation struct {
 	slot      *slot
 	rendition string
 	jobs      []job
-	// offset maps the input's time to channel time (90 kHz).
-	offset int64
+	// offset maps the input's time to channel time.
+	offset media.Ticks
 }
 
 // job is one fragment to write: track's samples at init version init,
@@ -89,7 +89,7 @@ func (c *core) place(seg *IngestSegment, mode addMode, now time.Time) (plan, err
 
 // placeInactive handles a segment from the input that is not active: a
 // fallback, a standby segment, or the failover to its input.
-func (c *core) placeInactive(seg *IngestSegment, inStart int64, now time.Time) plan {
+func (c *core) placeInactive(seg *IngestSegment, inStart media.Ticks, now time.Time) plan {
 	if c.st.Inputs[seg.Input].Ended {
 		// The last segments of an input that ended (late renditions of
 		// its last playlists too): kept only as the fallback of an input
@@ -111,7 +111,7 @@ func (c *core) placeInactive(seg *IngestSegment, inStart int64, now time.Time) p
 
 // placeActive maps a segment of the active input to channel time, finds
 // its slot and reserves the tracks it fills.
-func (c *core) placeActive(seg *IngestSegment, mode addMode, inStart, inDur int64, now time.Time) (plan, error) {
+func (c *core) placeActive(seg *IngestSegment, mode addMode, inStart, inDur media.Ticks, now time.Time) (plan, error) {
 	// An input that ended (a late rendition of its last playlist
 	// included) does not reopen the output; one that resumed does.
 	reopen := c.st.Ended && !c.st.Inputs[seg.Input].Ended && mode != addFallback
@@ -220,8 +220,8 @@ func (c *core) fill(r *reservation, frags []Fragment, now time.Time) Outcome {
 		if tr := c.trackByID(f.Track); tr != nil && tr.Kind == media.KindVideo && !s.hasVideo && !s.gap {
 			// The video fragment defines the slot's span.
 			s.hasVideo = true
-			s.start = media.Rescale(f.DTS, tr.Inits[f.Init].Info.Timescale, media.VideoTimescale)
-			s.dur = media.Rescale(f.Duration, tr.Inits[f.Init].Info.Timescale, media.VideoTimescale)
+			s.start = media.TicksFrom(f.DTS, tr.Inits[f.Init].Info.Timescale)
+			s.dur = media.TicksFrom(f.Duration, tr.Inits[f.Init].Info.Timescale)
 		}
 	}
 	sort.Slice(s.frags, func(a, b int) bool { return s.frags[a].Track < s.frags[b].Track })
@@ -251,9 +251,9 @@ func trimLeading(seg *IngestSegment) error {
 	return nil
 }
 
-// span returns the segment's input-time start and duration in 90 kHz,
-// from its video track when it has one.
-func span(seg *IngestSegment) (start, dur int64) {
+// span returns the segment's input-time start and duration, from its
+// video track when it has one.
+func span(seg *IngestSegment) (start, dur media.Ticks) {
 	pick := -1
 	for i := range seg.Tracks {
 		if len(seg.Tracks[i].Samples) == 0 {
@@ -266,7 +266,7 @@ func span(seg *IngestSegment) (start, dur int64) {
 	tr := &seg.Tracks[pick]
 	first, last := tr.Samples[0], tr.Samples[len(tr.Samples)-1]
 	ts := tr.Info.Timescale
-	start = media.Rescale(first.DTS, ts, media.VideoTimescale)
-	end := media.Rescale(last.DTS+int64(last.Duration), ts, media.VideoTimescale)
+	start = media.TicksFrom(first.DTS, ts)
+	end := media.TicksFrom(last.DTS+int64(last.Duration), ts)
 	return start, end - start
 }

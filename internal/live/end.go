@@ -1,6 +1,10 @@
 package live
 
-import "time"
+import (
+	"time"
+
+	"boxcar/internal/media"
+)
 
 // How a channel ends (mediapackage.md §3.2). An input ends when its
 // encoder stops cleanly: the media playlist it pushes last carries
@@ -25,7 +29,7 @@ import "time"
 // noteEnd records an ingest segment's news about its input's end: a
 // segment from an ended playlist ends the input, one that resumes after
 // the end clears it.
-func (c *core) noteEnd(seg *IngestSegment, inStart, inDur int64) {
+func (c *core) noteEnd(seg *IngestSegment, inStart, inDur media.Ticks) {
 	in := c.st.Inputs[seg.Input]
 	switch {
 	case seg.Ended && !in.Ended:
@@ -45,7 +49,7 @@ func (c *core) noteEnd(seg *IngestSegment, inStart, inDur int64) {
 // endInput marks input ended with its last segment ending at input time
 // at, and forgets its standby segments: it is no failover target. name is
 // the segment that carried the end, "" for none.
-func (c *core) endInput(input Input, at int64, name string) {
+func (c *core) endInput(input Input, at media.Ticks, name string) {
 	in := c.st.Inputs[input]
 	in.Ended, in.EndedAt = true, at
 	c.st.Inputs[input] = in
@@ -57,7 +61,7 @@ func (c *core) endInput(input Input, at int64, name string) {
 // not a late upload from before the end: the encoder flagged a
 // discontinuity, or its timestamps continue past the end or went back by
 // more than a restart jump.
-func (c *core) resumes(in *inputState, seg *IngestSegment, inStart int64) bool {
+func (c *core) resumes(in *inputState, seg *IngestSegment, inStart media.Ticks) bool {
 	tol := c.nominal(seg, 0) / 2
 	return seg.Discontinuity || inStart >= in.EndedAt-tol || inStart < in.EndedAt-restartJump*2*tol
 }

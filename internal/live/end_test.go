@@ -11,6 +11,7 @@ import (
 
 	"boxcar/internal/live"
 	"boxcar/internal/live/livetest"
+	"boxcar/internal/media"
 	"boxcar/internal/store"
 	"boxcar/internal/testutil"
 )
@@ -106,7 +107,7 @@ func TestEndFallbackWhenOtherInputDeliversNothingForItsTime(t *testing.T) {
 	b.Skip(2, 1)
 	b.Clock.Advance(1200 * time.Millisecond)
 	s := b.Tick()
-	if got := len(s.Segments); got != 4 || s.Segments[3].Duration != short.Milliseconds()*90 || s.Segments[3].Input != 1 {
+	if got := len(s.Segments); got != 4 || s.Segments[3].Duration != media.TicksOf(short) || s.Segments[3].Input != 1 {
 		t.Fatalf("after the failover timeout: %d segments, last %+v; want the short fallback placed", got, s.Segments[len(s.Segments)-1])
 	}
 	s = b.Segment(2)
@@ -135,7 +136,7 @@ func TestEndOfBothInputsEndsOutputAndResumeReopens(t *testing.T) {
 		t.Fatal("both inputs ended but the output did not")
 	}
 	last := s.Segments[len(s.Segments)-1]
-	if last.Duration != short.Milliseconds()*90 || last.Input != 2 {
+	if last.Duration != media.TicksOf(short) || last.Input != 2 {
 		t.Fatalf("last segment %+v, want input 2's short last segment", last)
 	}
 	n := len(s.Segments)

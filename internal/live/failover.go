@@ -69,14 +69,14 @@ func (c *core) tick(now time.Time) (replay, fallback []*IngestSegment) {
 const maxStandby = 64
 
 // holdStandby keeps a standby segment for a possible failover.
-func (c *core) holdStandby(seg *IngestSegment, inStart int64) {
+func (c *core) holdStandby(seg *IngestSegment, inStart media.Ticks) {
 	c.standby = append(c.standby, seg)
 	// Keep the last few target durations of the standby input.
 	keep := 3 * c.failoverTimeout()
 	if keep < 6*time.Second {
 		keep = 6 * time.Second
 	}
-	cut := inStart - int64(keep.Seconds()*media.VideoTimescale)
+	cut := inStart - media.TicksOf(keep)
 	k := 0
 	for _, s := range c.standby {
 		if st, _ := span(s); st >= cut && s.Input == seg.Input {

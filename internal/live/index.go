@@ -6,28 +6,29 @@ import (
 	"time"
 
 	"boxcar/internal/live/index"
+	"boxcar/internal/media"
 )
 
 // inputState is what the timeline remembers about one ingest input.
 type inputState struct {
-	// Offset maps input time to channel time (channel = input + Offset),
-	// 90 kHz; valid when Mapped.
-	Offset int64 `json:"offset"`
-	Mapped bool  `json:"mapped"`
+	// Offset maps input time to channel time (channel = input + Offset);
+	// valid when Mapped.
+	Offset media.Ticks `json:"offset"`
+	Mapped bool        `json:"mapped"`
 	// LastEnd is the input time just after its newest mapped segment.
-	LastEnd int64 `json:"lastEnd"`
+	LastEnd media.Ticks `json:"lastEnd"`
 	// LastDelivery is the wall time of its newest delivery.
 	LastDelivery time.Time `json:"lastDelivery"`
 	// RemapStart is the input time of the segment that last remapped the
 	// input after a discontinuity; other renditions of the same input
 	// flag the same discontinuity and must not remap again.
-	RemapStart int64 `json:"remapStart"`
-	Remapped   bool  `json:"remapped"`
+	RemapStart media.Ticks `json:"remapStart"`
+	Remapped   bool        `json:"remapped"`
 	// Ended is set when the input's encoder ended its playlist
 	// (#EXT-X-ENDLIST) and cleared when it resumes; EndedAt is the input
 	// time just after its last segment.
-	Ended   bool  `json:"ended,omitempty"`
-	EndedAt int64 `json:"endedAt,omitempty"`
+	Ended   bool        `json:"ended,omitempty"`
+	EndedAt media.Ticks `json:"endedAt,omitempty"`
 }
 
 // channelState is a channel's persisted scalar state.
@@ -43,8 +44,8 @@ type channelState struct {
 	// Ended is set while the output is ended: every input ended.
 	Ended bool `json:"ended,omitempty"`
 	// PDTAnchor maps channel time PDTAnchorTime to wall-clock PDTAnchor.
-	PDTAnchor     time.Time `json:"pdtAnchor"`
-	PDTAnchorTime int64     `json:"pdtAnchorTime"`
+	PDTAnchor     time.Time   `json:"pdtAnchor"`
+	PDTAnchorTime media.Ticks `json:"pdtAnchorTime"`
 	// Switches counts input switches over the channel's life.
 	Switches uint64 `json:"switches"`
 }

@@ -11,10 +11,10 @@ import (
 // Placement: mapping an input's timestamps to channel time and finding or
 // creating the slot a segment fills, with gap slots and program date-time.
 
-// nominal is the expected segment duration in 90 kHz.
-func (c *core) nominal(seg *IngestSegment, inDur int64) int64 {
+// nominal is the expected segment duration.
+func (c *core) nominal(seg *IngestSegment, inDur media.Ticks) media.Ticks {
 	if d := c.st.TargetDuration; d > 0 {
-		return int64(d.Seconds() * media.VideoTimescale)
+		return media.TicksOf(d)
 	}
 	if inDur > 0 {
 		return inDur
@@ -23,7 +23,7 @@ func (c *core) nominal(seg *IngestSegment, inDur int64) int64 {
 }
 
 // edge is the channel time just after the newest slot, published or not.
-func (c *core) edge() int64 {
+func (c *core) edge() media.Ticks {
 	if n := len(c.pending); n > 0 {
 		return c.pending[n-1].start + c.pending[n-1].dur
 	}
@@ -37,7 +37,7 @@ func (c *core) edge() int64 {
 func (c *core) empty() bool { return len(c.pending) == 0 && len(c.segs) == 0 }
 
 // windowStart is the channel time of the oldest slot.
-func (c *core) windowStart() int64 {
+func (c *core) windowStart() media.Ticks {
 	if len(c.segs) > 0 {
 		return c.segs[0].Start
 	}
@@ -54,10 +54,10 @@ const restartJump = 3
 // maxForwardJump is how far past the edge a segment may start and still
 // count as the same timestamp sequence (the encoder skipped segments);
 // beyond it the input is treated as restarted.
-const maxForwardJump = 60 * media.VideoTimescale
+const maxForwardJump media.Ticks = 60 * media.VideoTimescale
 
 // plausible reports whether channel time ct continues the timeline.
-func (c *core) plausible(ct, tol int64) bool {
+func (c *core) plausible(ct, tol media.Ticks) bool {
 	if c.empty() {
 		return false
 	}
@@ -66,7 +66,7 @@ func (c *core) plausible(ct, tol int64) bool {
 
 // mapTime maps the segment's input start to channel time, updating the
 // input's offset; disc reports a new discontinuity.
-func (c *core) mapTime(seg *IngestSegment, inStart int64) (ct int64, disc bool) {
+func (c *core) mapTime(seg *IngestSegment, inStart media.Ticks) (ct media.Ticks, disc bool) {
 	tol := c.nominal(seg, 0) / 2
 	in := c.st.Inputs[seg.Input]
 	defer func() { c.st.Inputs[seg.Input] = in }()
@@ -109,7 +109,7 @@ func (c *core) mapTime(seg *IngestSegment, inStart int64) (ct int64, disc bool) 
 
 // placeSlot finds or creates the slot for channel time ct. It returns nil
 // and an outcome when the segment is not needed.
-func (c *core) placeSlot(seg *IngestSegment, ct, dur int64, disc bool, now time.Time) (*slot, Outcome) {
+func (c *core) placeSlot(seg *IngestSegment, ct, dur media.Ticks, disc bool, now time.Time) (*slot, Outcome) {
 	nominal := c.nominal(seg, dur)
 	tol := nominal / 2
 	if !disc {
@@ -147,13 +147,13 @@ func (c *core) placeSlot(seg *IngestSegment, ct, dur int64, disc bool, now time.
 		if n < 1 {
 			n = 1
 		}
-		step := (ct - edge) / n
+		step := (ct - edge) / media.Ticks(n)
 		for k := int64(0); k < n; k++ {
 			d := step
 			if k == n-1 {
-				d = ct - edge - step*(n-1)
+				d = ct - edge - step*media.Ticks(n-1)
 			}
-			g := c.newSlot(edge+step*k, d, false, seg.Input, now, nominal)
+			g := c.newSlot(edge+step*media.Ticks(k), d, false, seg.Input, now, nominal)
 			g.gap = true
 		}
 	}
@@ -162,10 +162,10 @@ func (c *core) placeSlot(seg *IngestSegment, ct, dur int64, disc bool, now time.
 	return s, 0
 }
 
-func (c *core) newSlot(start, dur int64, disc bool, input Input, now time.Time, nominal int64) *slot {
+func (c *core) newSlot(start, dur media.Ticks, disc bool, input Input, now time.Time, nominal media.Ticks) *slot {
 	s := &slot{seq: c.st.NextSeq, start: start, dur: dur, disc: disc, input: input, created: now}
 	c.st.NextSeq++
-	target := time.Duration(nominal) * time.Second / media.VideoTimescale
+	target := nominal.Duration()
 	if n := len(c.st.Runs); disc || n == 0 || c.st.Runs[n-1].Target != target {
 		c.st.Runs = append(c.st.Runs, Run{FirstSeq: s.seq, Target: target})
 	}
@@ -185,20 +185,20 @@ func (c *core) setPDT(s *slot, seg *IngestSegment, now time.Time) {
 	case !seg.PDT.IsZero():
 		c.st.PDTAnchor, c.st.PDTAnchorTime = seg.PDT.UTC(), s.start
 	case c.st.PDTAnchor.IsZero() || s.disc:
-		c.st.PDTAnchor = now.Add(-time.Duration(s.dur) * time.Second / media.VideoTimescale).UTC().Truncate(time.Millisecond)
+		c.st.PDTAnchor = now.Add(-s.dur.Duration()).UTC().Truncate(time.Millisecond)
 		c.st.PDTAnchorTime = s.start
 	}
 	s.pdt = c.pdtAt(s.start)
 }
 
-func (c *core) pdtAt(ct int64) time.Time {
+func (c *core) pdtAt(ct media.Ticks) time.Time {
 	if c.st.PDTAnchor.IsZero() {
 		return time.Time{}
 	}
-	return c.st.PDTAnchor.Add(time.Duration(ct-c.st.PDTAnchorTime) * time.Second / media.VideoTimescale)
+	return c.st.PDTAnchor.Add((ct - c.st.PDTAnchorTime).Duration())
 }
 
-func abs(x int64) int64 {
+func abs(x media.Ticks) media.Ticks {
 	if x < 0 {
 		return -x
 	}

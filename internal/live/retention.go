@@ -23,7 +23,7 @@ func (c *core) retain(keep time.Duration) *retention {
 	if len(c.segs) == 0 {
 		return nil
 	}
-	cut := c.segs[len(c.segs)-1].End() - int64(keep.Seconds()*media.VideoTimescale)
+	cut := c.segs[len(c.segs)-1].End() - media.TicksOf(keep)
 	k := 0
 	for k < len(c.segs)-1 && c.segs[k].End() <= cut {
 		k++

@@ -237,7 +237,7 @@ func (t *Timeline) write(ctx context.Context, r *reservation) ([]Fragment, error
 
 // writeFragment stores a track's init (when new) and the fragment made of
 // the ingest samples moved to channel time.
-func (t *Timeline) writeFragment(ctx context.Context, j job, offset int64, seq uint64) (Fragment, error) {
+func (t *Timeline) writeFragment(ctx context.Context, j job, offset media.Ticks, seq uint64) (Fragment, error) {
 	tr := j.track
 	info := &tr.Inits[j.init].Info
 	if j.newInit {
@@ -249,7 +249,7 @@ func (t *Timeline) writeFragment(ctx context.Context, j job, offset int64, seq u
 			return Fragment{}, fmt.Errorf("live: channel %q track %d: store init: %w", t.id, tr.ID, err)
 		}
 	}
-	samples := shiftSamples(j.in.Samples, media.Rescale(offset, media.VideoTimescale, info.Timescale))
+	samples := shiftSamples(j.in.Samples, offset.Rescale(info.Timescale))
 	b, err := fmp4.WriteFragment(uint32(seq), uint32(tr.ID), samples)
 	if err != nil {
 		return Fragment{}, fmt.Errorf("live: channel %q track %d: write fragment: %w", t.id, tr.ID, err)

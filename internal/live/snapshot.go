@@ -91,9 +91,9 @@ type Rendition struct {
 // one fragment per track that delivered it.
 type Segment struct {
 	Seq uint64
-	// Start and Duration on the channel timeline, in 90 kHz units.
-	Start    int64
-	Duration int64
+	// Start and Duration on the channel timeline.
+	Start    media.Ticks
+	Duration media.Ticks
 	// PDT is the wall-clock time of Start.
 	PDT time.Time
 	// Disc is set when a discontinuity precedes the segment; DiscSeq
@@ -114,7 +114,7 @@ type Segment struct {
 }
 
 // End is the channel time just after the segment.
-func (s *Segment) End() int64 { return s.Start + s.Duration }
+func (s *Segment) End() media.Ticks { return s.Start + s.Duration }
 
 // Frag returns the segment's fragment of track id, or nil.
 func (s *Segment) Frag(id int) *Fragment {
@@ -153,8 +153,8 @@ const (
 // Event is timed metadata on the channel timeline, kept raw.
 type Event struct {
 	Kind EventKind
-	// Time on the channel timeline (90 kHz), -1 when the source gave none.
-	Time int64
+	// Time on the channel timeline, -1 when the source gave none.
+	Time media.Ticks
 	Data []byte
 }
 
@@ -189,7 +189,7 @@ func (s *Snapshot) Segment(seq uint64) *Segment {
 }
 
 // Edge is the channel time just after the newest segment, 0 when empty.
-func (s *Snapshot) Edge() int64 {
+func (s *Snapshot) Edge() media.Ticks {
 	if len(s.Segments) == 0 {
 		return 0
 	}

@@ -1,10 +1,6 @@
 package live
 
-import (
-	"time"
-
-	"boxcar/internal/media"
-)
+import "time"
 
 // Status: a channel's ingest health, as the status view and the console show
 // it.
@@ -91,7 +87,7 @@ func (c *core) status(now, updated time.Time) Status {
 	}
 	if n := len(c.segs); n > 0 {
 		s.FirstSeq, s.LastSeq = c.segs[0].Seq, c.segs[n-1].Seq
-		s.WindowSeconds = float64(c.segs[n-1].End()-c.segs[0].Start) / media.VideoTimescale
+		s.WindowSeconds = (c.segs[n-1].End() - c.segs[0].Start).Seconds()
 		s.LastUpdated = &updated
 	}
 	for i := range c.segs {

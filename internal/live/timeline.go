@@ -45,7 +45,7 @@ type IngestSegment struct {
 	// Tracks are the segment's elementary streams with input-time
 	// samples (64-bit, unwrapped around Timeline.Anchor).
 	Tracks []IngestTrack
-	// Events are timed metadata with input times (90 kHz).
+	// Events are timed metadata with input times.
 	Events []Event
 }
 
@@ -140,10 +140,10 @@ func (t *Timeline) Wait(ctx context.Context, after uint64) (*Snapshot, error) {
 	}
 }
 
-// Anchor returns the input time (90 kHz) the next segment from input is
-// expected to start at, for unwrapping 33-bit MPEG-TS timestamps; -1 when
-// nothing is known.
-func (t *Timeline) Anchor(input Input) int64 {
+// Anchor returns the input time the next segment from input is expected
+// to start at, for unwrapping 33-bit MPEG-TS timestamps; -1 when nothing
+// is known.
+func (t *Timeline) Anchor(input Input) media.Ticks {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.c.anchor(input)

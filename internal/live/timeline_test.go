@@ -225,7 +225,7 @@ func TestTimelineFailoverAligned(t *testing.T) {
 		t.Fatalf("segments: got %d, want 9", got)
 	}
 	for i, seg := range s.Segments {
-		if want := int64(i) * 180000; seg.Start != want {
+		if want := media.Ticks(i) * 180000; seg.Start != want {
 			t.Fatalf("segment %d starts at %d, want %d", seg.Seq, seg.Start, want)
 		}
 	}

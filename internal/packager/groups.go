@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"boxcar/internal/live"
+	"boxcar/internal/media"
 )
 
 // Group is one output segment: consecutive timeline segments of one run.
@@ -18,8 +19,8 @@ type Group struct {
 	Number uint64
 	// First and Last are the timeline sequence numbers it spans.
 	First, Last uint64
-	// Start and Duration on the channel timeline, 90 kHz.
-	Start, Duration int64
+	// Start and Duration on the channel timeline.
+	Start, Duration media.Ticks
 	PDT             time.Time
 	// Disc is set when a discontinuity precedes the group; DiscSeq is the
 	// timeline's discontinuity count at it.
@@ -33,10 +34,10 @@ type Group struct {
 }
 
 // End is the channel time just after the group.
-func (g *Group) End() int64 { return g.Start + g.Duration }
+func (g *Group) End() media.Ticks { return g.Start + g.Duration }
 
 // Seconds is the group's duration in seconds.
-func (g *Group) Seconds() float64 { return float64(g.Duration) / 90000 }
+func (g *Group) Seconds() float64 { return g.Duration.Seconds() }
 
 // perGroup is how many ingest segments of a run make one output segment.
 func perGroup(run live.Run, want time.Duration) uint64 {
@@ -153,7 +154,7 @@ func Window(groups []Group, window, delay time.Duration) []Group {
 	if len(groups) == 0 {
 		return nil
 	}
-	live := groups[len(groups)-1].End() - int64(delay.Seconds()*90000)
+	live := groups[len(groups)-1].End() - media.TicksOf(delay)
 	end := len(groups)
 	for end > 0 && groups[end-1].End() > live {
 		end--
@@ -162,7 +163,7 @@ func Window(groups []Group, window, delay time.Duration) []Group {
 	if window <= 0 || len(groups) == 0 {
 		return groups
 	}
-	from := live - int64(window.Seconds()*90000)
+	from := live - media.TicksOf(window)
 	start := 0
 	for start < len(groups)-1 && groups[start].Start < from {
 		start++

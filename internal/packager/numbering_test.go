@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"boxcar/internal/live"
+	"boxcar/internal/media"
 )
 
 // ticks is one second on the channel timeline (90 kHz).
@@ -38,7 +39,7 @@ func run(first uint64, target time.Duration) live.Run {
 // snapshot builds the live.Snapshot tl describes.
 func (d tl) snapshot() *live.Snapshot {
 	s := &live.Snapshot{Channel: "ch1", Runs: d.runs, Ended: d.ended}
-	start := int64(10 * ticks)
+	start := media.Ticks(10 * ticks)
 	var discSeq uint64
 	ri := 0
 	for seq := d.runs[0].FirstSeq; seq <= d.last; seq++ {
@@ -48,7 +49,7 @@ func (d tl) snapshot() *live.Snapshot {
 			disc = true
 			discSeq++
 		}
-		dur := int64(d.runs[ri].Target.Seconds() * ticks)
+		dur := media.Ticks(d.runs[ri].Target.Seconds() * ticks)
 		seg := live.Segment{Seq: seq, Start: start, Duration: dur, Disc: disc, DiscSeq: discSeq, Input: 1,
 			PDT: epoch.Add(time.Duration(start-10*ticks) * time.Second / ticks)}
 		for _, g := range d.gaps {

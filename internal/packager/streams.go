@@ -159,7 +159,7 @@ func measure(s *live.Snapshot, tr *live.Track, groups []Group) *Stream {
 		for i := len(s.Segments) - 1; i >= 0 && !found; i-- {
 			if f := s.Segments[i].Frag(tr.ID); f != nil && s.Segments[i].Duration > 0 {
 				found = true
-				secs := float64(s.Segments[i].Duration) / 90000
+				secs := s.Segments[i].Duration.Seconds()
 				peak = float64(f.Size) * 8 / secs
 				sumBits, sumDur = float64(f.Size)*8, secs
 			}
