@@ -67,7 +67,7 @@ func (r *request) iframeRate(groups []packager.Group, tr *live.Track) rate {
 		}
 		for _, seg := range packager.Segments(r.snap, s.g) {
 			f := seg.Frag(tr.ID)
-			secs := float64(seg.Duration) / media.VideoTimescale
+			secs := seg.Duration.Seconds()
 			fi, err := r.p.frags.get(r.ctx, r.req.Media, f.StoreKey)
 			if err != nil || secs <= 0 {
 				continue
@@ -166,7 +166,7 @@ func (r *request) iframePlaylist(m *manifest, id int) (*packager.Object, error) 
 				b = append(b, '\n')
 				offset += int64(f.Size)
 			}
-			b = appendExtinf(b, float64(seg.Duration)/media.VideoTimescale)
+			b = appendExtinf(b, seg.Duration.Seconds())
 			if cmaf {
 				b = appendSegmentName(b, r.ep.segDir, r.ep.prefix, tr.ID, s.g.Number, extMP4)
 			} else {

@@ -10,6 +10,8 @@ package clip
 import (
 	"embed"
 	"io/fs"
+
+	"boxcar/internal/media"
 )
 
 //go:embed v540.mp4 v360.mp4 v234.mp4 audio.mp4
@@ -19,8 +21,9 @@ var files embed.FS
 const (
 	// Seconds is the duration of every track.
 	Seconds = 8
-	// VideoTimescale is the video tracks' timescale (ticks per second).
-	VideoTimescale = 90000
+	// VideoTimescale is the video tracks' timescale (ticks per second):
+	// the channel timeline's, so video needs no rescaling.
+	VideoTimescale = media.VideoTimescale
 	// FrameDuration is one video frame (25 fps), in VideoTimescale ticks.
 	FrameDuration = 3600
 	// GOPFrames is the distance between keyframes: every GOP is closed and

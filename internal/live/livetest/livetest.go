@@ -152,7 +152,7 @@ func (b *Builder) Deliver(input live.Input) {
 	start := b.next[input]
 	b.deliver(input, start, b.SegmentDuration, b.disc[input], false)
 	b.disc[input] = false
-	b.next[input] = start + int64(b.SegmentDuration.Seconds()*media.VideoTimescale)
+	b.next[input] = start + int64(media.TicksOf(b.SegmentDuration))
 }
 
 // End makes input's encoder stop cleanly, as ffmpeg does on SIGINT: it
@@ -165,7 +165,7 @@ func (b *Builder) End(input live.Input, d time.Duration) {
 	start := b.next[input]
 	b.deliver(input, start, d, b.disc[input], true)
 	b.disc[input] = false
-	b.next[input] = start + int64(b.SegmentDuration.Seconds()*media.VideoTimescale)
+	b.next[input] = start + int64(media.TicksOf(b.SegmentDuration))
 }
 
 // Tick ticks the manager at the fake clock's time.
@@ -205,7 +205,7 @@ func (b *Builder) Rewind(input live.Input, pts int64) { b.next[input] = pts }
 // Skip makes input skip n segments (an encoder outage with continuing
 // timestamps), advancing the clock meanwhile.
 func (b *Builder) Skip(input live.Input, n int) {
-	b.next[input] += int64(n) * int64(b.SegmentDuration.Seconds()*media.VideoTimescale)
+	b.next[input] += int64(n) * int64(media.TicksOf(b.SegmentDuration))
 	b.Clock.Advance(time.Duration(n) * b.SegmentDuration)
 	b.Manager.Tick(context.Background(), b.Clock.Now())
 }
@@ -257,7 +257,7 @@ func VideoSamples(start int64, d time.Duration, fps, bitrate int) []media.Sample
 // in 90 kHz).
 func AudioSamples(start int64, d time.Duration) []media.Sample {
 	from := media.Rescale(start, media.VideoTimescale, 48000)
-	to := media.Rescale(start+int64(d.Seconds()*media.VideoTimescale), media.VideoTimescale, 48000)
+	to := media.Rescale(start+int64(media.TicksOf(d)), media.VideoTimescale, 48000)
 	first := (from + 1023) / 1024 * 1024
 	var out []media.Sample
 	for t := first; t < to; t += 1024 {
