@@ -4,10 +4,8 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/Eyevinn/mp4ff/avc"
-	"github.com/Eyevinn/mp4ff/hevc"
-
 	"boxcar/internal/media"
+	"boxcar/internal/media/codec"
 )
 
 // frameRateText renders a frame rate as an MPD FrameRateType (ISO/IEC
@@ -44,26 +42,12 @@ func sarText(info *media.TrackInfo) string {
 	if len(info.SPS) == 0 {
 		return "1:1"
 	}
-	var w, h uint
-	switch info.Codec {
-	case media.CodecH264:
-		sps, err := avc.ParseSPSNALUnit(info.SPS[0], false)
-		if err != nil || sps.VUI == nil {
-			return "1:1"
-		}
-		w, h = sps.VUI.SampleAspectRatioWidth, sps.VUI.SampleAspectRatioHeight
-	case media.CodecH265:
-		sps, err := hevc.ParseSPSNALUnit(info.SPS[0])
-		if err != nil || sps.VUI == nil {
-			return "1:1"
-		}
-		w, h = sps.VUI.SampleAspectRatioWidth, sps.VUI.SampleAspectRatioHeight
-	}
-	if w == 0 || h == 0 {
+	sps, err := codec.ParseSPS(info.Codec, info.SPS[0])
+	if err != nil || sps.SARWidth == 0 || sps.SARHeight == 0 {
 		return "1:1"
 	}
-	g := gcd(int64(w), int64(h))
-	return strconv.FormatInt(int64(w)/g, 10) + ":" + strconv.FormatInt(int64(h)/g, 10)
+	g := gcd(int64(sps.SARWidth), int64(sps.SARHeight))
+	return strconv.FormatInt(int64(sps.SARWidth)/g, 10) + ":" + strconv.FormatInt(int64(sps.SARHeight)/g, 10)
 }
 
 // channelConfigScheme is the AudioChannelConfiguration scheme Boxcar uses
