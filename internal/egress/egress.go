@@ -447,11 +447,7 @@ func (h *Handler) finish(r *http.Request, rs *reqState) {
 	if rs.ep != nil {
 		m, channel, endpointID, arn, account = rs.ep.metrics, rs.ep.channel, rs.ep.id, rs.ep.cfg.ARN, rs.ep.account
 	}
-	m.requests[codeClass(rs.code)].Inc()
-	if rs.sent > 0 {
-		m.bytes.Add(float64(rs.sent))
-	}
-	m.duration.Observe(time.Since(rs.start).Seconds())
+	m.Observe(rs.code, time.Since(rs.start), rs.sent)
 	if h.access == nil {
 		return
 	}

@@ -2,6 +2,8 @@ package egress
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"boxcar/internal/reqmetrics"
 )
 
 // metrics are the egress Prometheus metrics, named after MediaPackage's
@@ -9,9 +11,7 @@ import (
 // bounded: channel and endpoint ids of configured endpoints only; requests
 // that name no configured endpoint count under empty labels.
 type metrics struct {
-	bytes     *prometheus.CounterVec
-	requests  *prometheus.CounterVec
-	duration  *prometheus.HistogramVec
+	requests  *reqmetrics.Metrics
 	packaging *prometheus.HistogramVec
 	cacheHit  prometheus.Counter
 	cacheMiss prometheus.Counter
@@ -22,36 +22,16 @@ type metrics struct {
 	collect       []prometheus.Collector
 }
 
-// codeClasses are the code_class label values, indexed by codeClass.
-var codeClasses = [...]string{"2xx", "3xx", "4xx", "5xx"}
-
-func codeClass(code int) int {
-	switch {
-	case code >= 500:
-		return 3
-	case code >= 400:
-		return 2
-	case code >= 300:
-		return 1
-	}
-	return 0
-}
-
 func newMetrics(c *cache) *metrics {
 	m := &metrics{
-		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "boxcar_egress_bytes_total",
-			Help: "Response body bytes sent on playback.",
-		}, []string{"channel", "endpoint"}),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "boxcar_egress_requests_total",
-			Help: "Playback requests by status code class.",
-		}, []string{"channel", "endpoint", "code_class"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "boxcar_egress_request_duration_seconds",
-			Help:    "Time to serve a playback request, body included.",
-			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"channel", "endpoint"}),
+		requests: reqmetrics.New(reqmetrics.Options{
+			Component:    "egress",
+			Labels:       []string{"channel", "endpoint"},
+			Buckets:      []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+			RequestsHelp: "Playback requests by status code class.",
+			DurationHelp: "Time to serve a playback request, body included.",
+			BytesHelp:    "Response body bytes sent on playback.",
+		}),
 		packaging: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "boxcar_egress_package_duration_seconds",
 			Help:    "Time a packager took to build an object the output cache did not hold, by object kind.",
@@ -73,7 +53,7 @@ func newMetrics(c *cache) *metrics {
 	m.cacheHit = m.cacheReqs.WithLabelValues("hit")
 	m.cacheMiss = m.cacheReqs.WithLabelValues("miss")
 	c.OnEvict(m.evictions.Inc)
-	m.collect = []prometheus.Collector{m.bytes, m.requests, m.duration, m.packaging, m.evictions, m.cacheReqs, m.writeTimeouts,
+	m.collect = append(m.requests.Collectors(), m.packaging, m.evictions, m.cacheReqs, m.writeTimeouts,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "boxcar_egress_cache_bytes",
 			Help: "Bytes held by the egress output cache (bodies, compressed forms and bookkeeping).",
@@ -86,7 +66,7 @@ func newMetrics(c *cache) *metrics {
 			Name: "boxcar_egress_cache_capacity_bytes",
 			Help: "The egress output cache's byte bound (egress.cacheBytes).",
 		}, func() float64 { return float64(c.Max()) }),
-	}
+	)
 	return m
 }
 
@@ -99,30 +79,15 @@ func (m *metrics) register(r prometheus.Registerer) error {
 	return nil
 }
 
-// endpointMetrics are the metric children of one endpoint, bound once so
-// the hot path does no label lookups.
-type endpointMetrics struct {
-	bytes    prometheus.Counter
-	requests [len(codeClasses)]prometheus.Counter
-	duration prometheus.Observer
-}
+// endpointMetrics are the request metric children of one endpoint, bound
+// once so the hot path does no label lookups.
+type endpointMetrics = reqmetrics.Bound
 
 func (m *metrics) forEndpoint(channel, endpoint string) *endpointMetrics {
-	em := &endpointMetrics{
-		bytes:    m.bytes.WithLabelValues(channel, endpoint),
-		duration: m.duration.WithLabelValues(channel, endpoint),
-	}
-	for i, c := range codeClasses {
-		em.requests[i] = m.requests.WithLabelValues(channel, endpoint, c)
-	}
-	return em
+	return m.requests.Bind(channel, endpoint)
 }
 
 // forget drops the series of a deleted endpoint.
 func (m *metrics) forget(channel, endpoint string) {
-	m.bytes.DeleteLabelValues(channel, endpoint)
-	m.duration.DeleteLabelValues(channel, endpoint)
-	for _, c := range codeClasses {
-		m.requests.DeleteLabelValues(channel, endpoint, c)
-	}
+	m.requests.Forget(channel, endpoint)
 }

@@ -72,7 +72,7 @@ func oversized(b *testing.B, n int) {
 	// Until the server holds what was sent (or answered one); a build
 	// without the in-flight gauge (before the budget) waits 10 s.
 	deadline := time.Now().Add(10 * time.Second)
-	for e.counter("boxcar_ingress_requests_total") == 0 && e.gauge("boxcar_ingest_inflight_body_bytes") < float64(n*sent) && time.Now().Before(deadline) {
+	for e.counter("boxcar_ingest_requests_total") == 0 && e.gauge("boxcar_ingest_inflight_body_bytes") < float64(n*sent) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	heap1, rss1 := measure()
@@ -80,7 +80,7 @@ func oversized(b *testing.B, n int) {
 	for _, c := range conns {
 		c.Close()
 	}
-	e.waitCounter(float64(n), "boxcar_ingress_requests_total")
+	e.waitCounter(float64(n), "boxcar_ingest_requests_total")
 	heap2, rss2 := measure()
 	b.ReportMetric(mb(heap0), "heap-before-MiB")
 	b.ReportMetric(mb(heap1), "heap-during-MiB")

@@ -226,11 +226,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if req.channel != nil {
 		epLabel = req.t.endpoint
 	}
-	h.metrics.requests.WithLabelValues(chLabel, epLabel, codeClass(code)).Inc()
-	h.metrics.duration.WithLabelValues(chLabel).Observe(end.Sub(start).Seconds())
-	if req.received > 0 {
-		h.metrics.bytes.WithLabelValues(chLabel, epLabel).Add(float64(req.received))
-	}
+	h.metrics.requests.Observe([]string{chLabel, epLabel}, code, end.Sub(start), req.received)
 	if h.access != nil {
 		h.writeAccess(r, req, start, end, code, cw.n)
 	}

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"boxcar/internal/reqmetrics"
 )
 
 // Reasons an upload or a listed segment was skipped, the values of the
@@ -30,9 +32,10 @@ const (
 // and ingest endpoint ids only of configured channels ("" otherwise).
 type metrics struct {
 	inflight prometheus.GaugeFunc
-	bytes    *prometheus.CounterVec
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	// requests are boxcar_ingest_requests_total (by channel,
+	// ingest_endpoint, code_class), boxcar_ingest_bytes_total (request
+	// bodies) and boxcar_ingest_request_duration_seconds (by channel).
+	requests *reqmetrics.Metrics
 	segments *prometheus.CounterVec
 	skipped  *prometheus.CounterVec
 }
@@ -43,19 +46,15 @@ func newMetrics(b *budget) *metrics {
 			Name: "boxcar_ingest_inflight_body_bytes",
 			Help: "Request body bytes held by ingest requests in progress, across channels (bounded by ingest.maxInflightBytes).",
 		}, func() float64 { return float64(b.inUse()) }),
-		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "boxcar_ingress_bytes_total",
-			Help: "Request body bytes received on ingest.",
-		}, []string{"channel", "ingest_endpoint"}),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "boxcar_ingress_requests_total",
-			Help: "Ingest requests by status code class.",
-		}, []string{"channel", "ingest_endpoint", "code_class"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "boxcar_ingress_request_duration_seconds",
-			Help:    "Time to serve an ingest request, body upload included.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"channel"}),
+		requests: reqmetrics.New(reqmetrics.Options{
+			Component:      "ingest",
+			Labels:         []string{"channel", "ingest_endpoint"},
+			DurationLabels: []string{"channel"},
+			Buckets:        []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+			RequestsHelp:   "Ingest requests by status code class.",
+			DurationHelp:   "Time to serve an ingest request, body upload included.",
+			BytesHelp:      "Request body bytes received on ingest.",
+		}),
 		segments: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "boxcar_ingest_segments_total",
 			Help: "Listed ingest segments handed to the timeline, by outcome (accepted, duplicate, standby, late, skipped).",
@@ -68,22 +67,10 @@ func newMetrics(b *budget) *metrics {
 }
 
 func (m *metrics) register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.inflight, m.bytes, m.requests, m.duration, m.segments, m.skipped} {
+	for _, c := range append(m.requests.Collectors(), m.inflight, m.segments, m.skipped) {
 		if err := r.Register(c); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func codeClass(code int) string {
-	switch {
-	case code >= 500:
-		return "5xx"
-	case code >= 400:
-		return "4xx"
-	case code >= 300:
-		return "3xx"
-	}
-	return "2xx"
 }

@@ -196,7 +196,7 @@ func TestPushTSOneRendition(t *testing.T) {
 	if got := e.counter("boxcar_ingest_segments_total", "outcome", "accepted"); got != float64(n) {
 		t.Errorf("accepted segments metric: got %v, want %d", got, n)
 	}
-	if got := e.counter("boxcar_ingress_requests_total", "code_class", "4xx") + e.counter("boxcar_ingress_requests_total", "code_class", "5xx"); got != 0 {
+	if got := e.counter("boxcar_ingest_requests_total", "code_class", "4xx") + e.counter("boxcar_ingest_requests_total", "code_class", "5xx"); got != 0 {
 		t.Errorf("%v requests failed:\n%s", got, e.logs.String())
 	}
 	e.checkAccessLog()
@@ -342,7 +342,7 @@ func TestPushSecondEndpoint(t *testing.T) {
 	if got := e.counter("boxcar_ingest_segments_total", "outcome", "standby"); got < 3 {
 		t.Errorf("input 2 had %v segments held as standby, want several", got)
 	}
-	if got := e.counter("boxcar_ingress_requests_total", "ingest_endpoint", "ep2", "code_class", "2xx"); got < 6 {
+	if got := e.counter("boxcar_ingest_requests_total", "ingest_endpoint", "ep2", "code_class", "2xx"); got < 6 {
 		t.Errorf("input 2 had %v successful requests, want its whole push", got)
 	}
 }
