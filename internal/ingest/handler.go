@@ -300,14 +300,32 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, req *request) (i
 		w.Header().Set("Allow", "PUT, POST, DELETE")
 		return 0, fail(http.StatusMethodNotAllowed, "", nil, "method %s not allowed: ingest takes PUT, POST and DELETE", r.Method)
 	}
+	if err := h.authenticate(w, r, req); err != nil {
+		return 0, err
+	}
+	cs := h.channel(req.t.channel)
+	req.cs = cs
+	if !cs.acquire(h.cfg.MaxConnsPerChannel) {
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Connection", "close")
+		return 0, fail(http.StatusServiceUnavailable, reasonBusy, nil, "too many concurrent requests for channel %q (limit %d): retry", req.t.channel, h.cfg.MaxConnsPerChannel)
+	}
+	defer cs.release()
+	return h.serveBody(w, r, req, cs.session(req.input, req.t.endpoint, h.clock.Now()))
+}
+
+// authenticate resolves the request's channel and ingest endpoint and
+// checks its credentials against them, setting req.t, req.channel and
+// req.input; it challenges (a 401) when they do not pass.
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, req *request) error {
 	t, err := parseTarget(r.URL.EscapedPath())
 	if err != nil {
-		return 0, fail(http.StatusBadRequest, "", err, "bad path %q: want %s{channelId}/{ingestEndpointId}/{name} with names of [A-Za-z0-9._~-] and no empty, . or .. elements", r.URL.EscapedPath(), Prefix)
+		return fail(http.StatusBadRequest, "", err, "bad path %q: want %s{channelId}/{ingestEndpointId}/{name} with names of [A-Za-z0-9._~-] and no empty, . or .. elements", r.URL.EscapedPath(), Prefix)
 	}
 	req.t = t
 	ch, err := h.channels.Channel(r.Context(), t.channel)
 	if err != nil && !errors.Is(err, configstore.ErrNotFound) {
-		return 0, fail(http.StatusInternalServerError, "", err, "channel lookup failed")
+		return fail(http.StatusInternalServerError, "", err, "channel lookup failed")
 	}
 	// An unknown channel or ingest endpoint is answered exactly like
 	// wrong credentials (checked against a stand-in endpoint, with the
@@ -331,24 +349,19 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, req *request) (i
 	case authOK:
 	case authStale:
 		h.auth.challenge(w.Header(), true)
-		return 0, fail(http.StatusUnauthorized, "", nil, "nonce expired: retry with the new nonce")
+		return fail(http.StatusUnauthorized, "", nil, "nonce expired: retry with the new nonce")
 	default:
 		h.auth.challenge(w.Header(), false)
-		return 0, fail(http.StatusUnauthorized, "", unknown, "authentication required: use the ingest endpoint's username and password (Digest or Basic)")
+		return fail(http.StatusUnauthorized, "", unknown, "authentication required: use the ingest endpoint's username and password (Digest or Basic)")
 	}
 	req.channel = ch
 	req.input = live.Input(idx)
+	return nil
+}
 
-	cs := h.channel(t.channel)
-	req.cs = cs
-	if !cs.acquire(h.cfg.MaxConnsPerChannel) {
-		w.Header().Set("Retry-After", "1")
-		w.Header().Set("Connection", "close")
-		return 0, fail(http.StatusServiceUnavailable, reasonBusy, nil, "too many concurrent requests for channel %q (limit %d): retry", t.channel, h.cfg.MaxConnsPerChannel)
-	}
-	defer cs.release()
-	s := cs.session(req.input, t.endpoint, h.clock.Now())
-
+// serveBody reads the body of an authenticated request under the
+// body limits and hands it to the session.
+func (h *Handler) serveBody(w http.ResponseWriter, r *http.Request, req *request, s *session) (int, error) {
 	if r.Method == http.MethodDelete {
 		// No body is expected, but one may come (ffmpeg sends an empty
 		// chunked one): read it under the same deadlines, so the
@@ -357,11 +370,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, req *request) (i
 			return 0, err
 		}
 		req.bodyDone = h.clock.Now()
-		s.delete(t.name)
+		s.delete(req.t.name)
 		return http.StatusNoContent, nil
 	}
 
-	playlist := isPlaylist(t.name)
+	playlist := isPlaylist(req.t.name)
 	limit := h.cfg.MaxSegmentBytes
 	if playlist {
 		limit = h.cfg.MaxPlaylistBytes

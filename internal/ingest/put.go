@@ -193,22 +193,15 @@ func (h *Handler) putPlaylist(ctx context.Context, s *session, req *request, bod
 // for a bad name leaves the rendition as it was. Skipped segments are
 // counted at once and logged through skips.
 func (h *Handler) listSegments(t target, s *session, name string, m *mediaPlaylist, now time.Time, skips *skipLog) (*rendition, error) {
-	c := s.ch
-	rn := renditionName(name)
 	names, err := resolveSegments(t, name, m)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	r, ok := s.renditions[rn]
-	if !ok {
-		if len(s.renditions) >= maxRenditions {
-			return nil, fail(http.StatusUnprocessableEntity, "", nil,
-				"too many renditions: input %d already pushes %d media playlists", s.input, maxRenditions)
-		}
-		r = &rendition{name: rn}
-		s.renditions[rn] = r
+	s.ch.mu.Lock()
+	defer s.ch.mu.Unlock()
+	r, err := s.renditionLocked(renditionName(name))
+	if err != nil {
+		return nil, err
 	}
 	if m.target > 0 {
 		r.target = m.target
@@ -220,60 +213,19 @@ func (h *Handler) listSegments(t target, s *session, name string, m *mediaPlayli
 	if n == 0 {
 		return r, nil
 	}
-	first, end := m.mediaSeq, m.mediaSeq+uint64(n)
 	// disc marks the first segment taken with a discontinuity it does
 	// not carry itself: the encoder restarted, or segments before it
 	// that had one were dropped.
-	disc := false
-	switch {
-	case !r.started:
-		// The first playlist of a rendition (a new push, or Boxcar
-		// restarted): start at the first segment held, else at the newest
-		// listed one (its upload may still be on the way).
-		r.started = true
-		r.next = first + uint64(s.firstHeld(names))
-	case end <= r.next:
-		// Nothing new: a stale playlist that lost a race with a newer
-		// one, or an encoder that restarted and counts from the start
-		// again, which shows as a fresh upload of its newest segment.
-		if !s.restarted(names, r) {
-			return r, nil
-		}
-		h.logLimited(slog.LevelWarn, c.id, "restart", "ingest: media sequence restarted; following the encoder", "channel", c.id, "input", int(s.input),
-			"rendition", rn, "seq", end-1, "previous_seq", r.next-1)
-		for _, p := range r.pending {
-			h.skipLocked(skips, s, r, p, reasonMissing, "dropped by an encoder restart")
-		}
-		r.pending = nil
-		r.next = first + uint64(s.firstHeld(names))
-		// A restarted encoder's timestamps start over: the timeline must
-		// see a discontinuity, not old media.
-		disc = true
+	disc, fresh := h.resumeLocked(s, r, names, m, skips)
+	if !fresh {
+		return r, nil
 	}
+	first, end := m.mediaSeq, m.mediaSeq+uint64(n)
 	from := 0
 	if r.next > first {
 		from = int(min(r.next-first, uint64(n)))
 	}
-	// Past maxPending waiting segments the oldest are dropped: first
-	// those already pending, then the oldest new ones, which are counted
-	// without being built (a playlist may list 100,000).
-	if drop := len(r.pending) + n - from - maxPending; drop > 0 {
-		const why = "too many listed segments waiting"
-		k := min(drop, len(r.pending))
-		for _, p := range r.pending[:k] {
-			h.skipLocked(skips, s, r, p, reasonMissing, why)
-		}
-		r.pending = append([]*listed(nil), r.pending[k:]...)
-		if rest := drop - k; rest > 0 {
-			h.metrics.skipped.WithLabelValues(c.id, reasonMissing).Add(float64(rest))
-			h.metrics.segments.WithLabelValues(c.id, "skipped").Add(float64(rest))
-			skips.add(s.input, r.name, reasonMissing, why, rest, first+uint64(from), first+uint64(from+rest-1), m.segments[from].uri)
-			for i := from; i < from+rest; i++ {
-				disc = disc || m.segments[i].disc
-			}
-			from += rest
-		}
-	}
+	from, disc = h.dropOverflowLocked(s, r, m, from, disc, skips)
 	if from < n {
 		r.ended = m.ended // new segments from a live playlist: not ended
 	}
@@ -288,6 +240,85 @@ func (h *Handler) listSegments(t target, s *session, name string, m *mediaPlayli
 		r.next = end
 	}
 	return r, nil
+}
+
+// renditionLocked returns the session's rendition rn, made on first use
+// up to maxRenditions.
+func (s *session) renditionLocked(rn string) (*rendition, error) {
+	r, ok := s.renditions[rn]
+	if !ok {
+		if len(s.renditions) >= maxRenditions {
+			return nil, fail(http.StatusUnprocessableEntity, "", nil,
+				"too many renditions: input %d already pushes %d media playlists", s.input, maxRenditions)
+		}
+		r = &rendition{name: rn}
+		s.renditions[rn] = r
+	}
+	return r, nil
+}
+
+// resumeLocked places r.next for a playlist of r with segments: at the
+// start of a rendition, or after an encoder restart. It reports whether
+// the playlist may hold new segments, and whether the first one taken
+// starts a discontinuity (a restart).
+func (h *Handler) resumeLocked(s *session, r *rendition, names []segmentNames, m *mediaPlaylist, skips *skipLog) (disc, fresh bool) {
+	first, end := m.mediaSeq, m.mediaSeq+uint64(len(m.segments))
+	switch {
+	case !r.started:
+		// The first playlist of a rendition (a new push, or Boxcar
+		// restarted): start at the first segment held, else at the newest
+		// listed one (its upload may still be on the way).
+		r.started = true
+		r.next = first + uint64(s.firstHeld(names))
+	case end <= r.next:
+		// Nothing new: a stale playlist that lost a race with a newer
+		// one, or an encoder that restarted and counts from the start
+		// again, which shows as a fresh upload of its newest segment.
+		if !s.restarted(names, r) {
+			return false, false
+		}
+		h.logLimited(slog.LevelWarn, s.ch.id, "restart", "ingest: media sequence restarted; following the encoder", "channel", s.ch.id, "input", int(s.input),
+			"rendition", r.name, "seq", end-1, "previous_seq", r.next-1)
+		for _, p := range r.pending {
+			h.skipLocked(skips, s, r, p, reasonMissing, "dropped by an encoder restart")
+		}
+		r.pending = nil
+		r.next = first + uint64(s.firstHeld(names))
+		// A restarted encoder's timestamps start over: the timeline must
+		// see a discontinuity, not old media.
+		return true, true
+	}
+	return false, true
+}
+
+// dropOverflowLocked keeps r within maxPending waiting segments when the
+// playlist's segments from index from on are added: first the oldest
+// pending ones are dropped, then the oldest new ones, which are counted
+// without being built (a playlist may list 100,000). It returns the
+// index of the first segment to take, and disc carried over the dropped
+// ones.
+func (h *Handler) dropOverflowLocked(s *session, r *rendition, m *mediaPlaylist, from int, disc bool, skips *skipLog) (int, bool) {
+	drop := len(r.pending) + len(m.segments) - from - maxPending
+	if drop <= 0 {
+		return from, disc
+	}
+	const why = "too many listed segments waiting"
+	c, first := s.ch, m.mediaSeq
+	k := min(drop, len(r.pending))
+	for _, p := range r.pending[:k] {
+		h.skipLocked(skips, s, r, p, reasonMissing, why)
+	}
+	r.pending = append([]*listed(nil), r.pending[k:]...)
+	if rest := drop - k; rest > 0 {
+		h.metrics.skipped.WithLabelValues(c.id, reasonMissing).Add(float64(rest))
+		h.metrics.segments.WithLabelValues(c.id, "skipped").Add(float64(rest))
+		skips.add(s.input, r.name, reasonMissing, why, rest, first+uint64(from), first+uint64(from+rest-1), m.segments[from].uri)
+		for i := from; i < from+rest; i++ {
+			disc = disc || m.segments[i].disc
+		}
+		from += rest
+	}
+	return from, disc
 }
 
 // segmentNames are the object names a media playlist's segment refers to.
