@@ -10,14 +10,46 @@ import (
 // MaxUserAgent truncates the logged User-Agent, as MediaPackage does.
 const MaxUserAgent = 8 << 10
 
-// AppendTime appends t in UTC with microseconds, as MediaPackage's
+// AppendHead starts a line with the fields both access logs begin with,
+// up to the processingTime value the caller appends:
+// {"timestamp":"…","clientIp":"…","processingTime":
+func AppendHead(b []byte, t time.Time, clientIP string) []byte {
+	b = append(b, `{"timestamp":"`...)
+	b = appendTime(b, t)
+	b = append(b, `","clientIp":`...)
+	b = AppendString(b, clientIP)
+	return append(b, `,"processingTime":`...)
+}
+
+// AppendExchange appends the fields both access logs write after
+// processingTime, each after a comma: statusCode (a string), receivedBytes,
+// sentBytes, method, request, protocol and userAgent (truncated to
+// MaxUserAgent).
+func AppendExchange(b []byte, status int, received, sent int64, method, request, protocol, userAgent string) []byte {
+	b = append(b, `,"statusCode":"`...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, `","receivedBytes":`...)
+	b = strconv.AppendInt(b, received, 10)
+	b = append(b, `,"sentBytes":`...)
+	b = strconv.AppendInt(b, sent, 10)
+	b = append(b, `,"method":`...)
+	b = AppendString(b, method)
+	b = append(b, `,"request":`...)
+	b = AppendString(b, request)
+	b = append(b, `,"protocol":`...)
+	b = AppendString(b, protocol)
+	b = append(b, `,"userAgent":`...)
+	return appendUserAgent(b, userAgent)
+}
+
+// appendTime appends t in UTC with microseconds, as MediaPackage's
 // timestamp field.
-func AppendTime(b []byte, t time.Time) []byte {
+func appendTime(b []byte, t time.Time) []byte {
 	return t.UTC().AppendFormat(b, "2006-01-02T15:04:05.000000Z")
 }
 
-// AppendUserAgent appends ua, truncated to MaxUserAgent, as a JSON string.
-func AppendUserAgent(b []byte, ua string) []byte {
+// appendUserAgent appends ua, truncated to MaxUserAgent, as a JSON string.
+func appendUserAgent(b []byte, ua string) []byte {
 	if len(ua) > MaxUserAgent {
 		ua = ua[:MaxUserAgent]
 	}

@@ -31,26 +31,9 @@ type accessRecord struct {
 
 // appendJSON appends rec as one JSON object and a newline.
 func (rec *accessRecord) appendJSON(b []byte) []byte {
-	b = append(b, `{"timestamp":"`...)
-	b = accesslog.AppendTime(b, rec.Timestamp)
-	b = append(b, `","clientIp":`...)
-	b = accesslog.AppendString(b, rec.ClientIP)
-	b = append(b, `,"processingTime":`...)
+	b = accesslog.AppendHead(b, rec.Timestamp, rec.ClientIP)
 	b = strconv.AppendFloat(b, rec.ProcessingTime.Seconds(), 'f', 6, 64)
-	b = append(b, `,"statusCode":"`...)
-	b = strconv.AppendInt(b, int64(rec.StatusCode), 10)
-	b = append(b, `","receivedBytes":`...)
-	b = strconv.AppendInt(b, rec.ReceivedBytes, 10)
-	b = append(b, `,"sentBytes":`...)
-	b = strconv.AppendInt(b, rec.SentBytes, 10)
-	b = append(b, `,"method":`...)
-	b = accesslog.AppendString(b, rec.Method)
-	b = append(b, `,"request":`...)
-	b = accesslog.AppendString(b, rec.Request)
-	b = append(b, `,"protocol":`...)
-	b = accesslog.AppendString(b, rec.Protocol)
-	b = append(b, `,"userAgent":`...)
-	b = accesslog.AppendUserAgent(b, rec.UserAgent)
+	b = accesslog.AppendExchange(b, rec.StatusCode, rec.ReceivedBytes, rec.SentBytes, rec.Method, rec.Request, rec.Protocol, rec.UserAgent)
 	b = append(b, `,"domainName":`...)
 	b = accesslog.AppendString(b, rec.DomainName)
 	if rec.Account != "" {

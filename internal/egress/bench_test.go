@@ -1,11 +1,15 @@
 package egress
 
 import (
+	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"boxcar/internal/accesslog"
 )
 
 // discardWriter is a ResponseWriter that keeps nothing, so the benchmarks
@@ -125,4 +129,18 @@ func BenchmarkServeCachedLargeSegment(b *testing.B) {
 
 func BenchmarkServeCachedLargeSegmentWriteDeadline(b *testing.B) {
 	benchmarkServeDeadlines(b, "/out/v1/hls1/big_1.ts", func(o *Options) { o.HLS = bigPackager{size: 2 << 20} })
+}
+
+// A cached segment with the access log on, buffered by its Run as the
+// server runs it, written to io.Discard.
+func BenchmarkServeCachedSegmentAccessLog(b *testing.B) {
+	l, err := accesslog.New(io.Discard, accesslog.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
+	benchmarkServeOpts(b, "/out/v1/hls1/index_1_2.ts?m=1767225600", nil, func(o *Options) { o.AccessLog = l })
 }
