@@ -328,7 +328,7 @@ func (r *moofReader) readTrunHeader(b box, base, dataPos int) (h trun, err error
 // one's record (whose fields are checked to be there) and locating its
 // data, and returns the offset after their data.
 func (r *moofReader) readSamples(h *trun, t *trackRun, def SampleDefaults) (int, error) {
-	data, flags, p, dataPos := r.data, h.flags, h.recs, h.dataPos
+	data, version, flags, p, dataPos := r.data, h.version, h.flags, h.recs, h.dataPos
 	for i := range h.count {
 		dur, size, sflags := def.Duration, def.Size, def.Flags
 		var cto int64
@@ -349,7 +349,7 @@ func (r *moofReader) readSamples(h *trun, t *trackRun, def SampleDefaults) (int,
 		}
 		if flags&trunSampleCompositionTO != 0 {
 			u := binary.BigEndian.Uint32(data[p:])
-			if h.version == 0 {
+			if version == 0 {
 				cto = int64(u)
 			} else {
 				cto = int64(int32(u))

@@ -186,6 +186,11 @@ func TestParseInitErrors(t *testing.T) {
 		{"unsupported audio codec", replace("mp4a", "Opus"), ErrUnsupportedCodec},
 		{"unsupported video codec", replace("avc1", "vp09"), ErrUnsupportedCodec},
 		{"no avcC", replace("avcC", "xxxx"), ErrMalformed},
+		{"avcC NAL length size 2", func() []byte {
+			b := bytes.Clone(good)
+			b[bytes.Index(b, []byte("avcC"))+8] = 0xfd // lengthSizeMinusOne 1
+			return b
+		}(), ErrUnsupportedCodec},
 		{"no tkhd", replace("tkhd", "xxxx"), ErrMalformed},
 	}
 	for _, tc := range tests {
