@@ -78,7 +78,8 @@ func New(w io.Writer, opts Options) (*Log, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	l := &Log{w: w, clock: opts.Clock, log: opts.Logger, name: opts.Name, metrics: newMetrics(), kick: make(chan struct{}, 1)}
+	l := &Log{w: w, clock: opts.Clock, log: opts.Logger, name: opts.Name, metrics: newMetrics(), kick: make(chan struct{}, 1),
+		buf: make([]byte, 0, 2*flushBytes), spare: make([]byte, 0, 2*flushBytes)}
 	if opts.Registry != nil {
 		if err := l.metrics.register(opts.Registry); err != nil {
 			return nil, err

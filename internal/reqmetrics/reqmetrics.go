@@ -88,7 +88,8 @@ func (m *Metrics) Register(r prometheus.Registerer) error {
 // Observe counts one request with its status code, duration and body
 // bytes (ignored without a bytes counter) under labels.
 func (m *Metrics) Observe(labels []string, code int, d time.Duration, bytes int64) {
-	m.Requests.WithLabelValues(append(slices.Clip(labels), CodeClass(code))...).Inc()
+	var lv [4]string // on the stack for up to 3 labels
+	m.Requests.WithLabelValues(append(append(lv[:0], labels...), CodeClass(code))...).Inc()
 	m.Duration.WithLabelValues(labels[:m.nDur]...).Observe(d.Seconds())
 	if bytes > 0 && m.Bytes != nil {
 		m.Bytes.WithLabelValues(labels...).Add(float64(bytes))

@@ -168,3 +168,45 @@ type failingStore struct{ Store }
 func (failingStore) Put(ctx context.Context, key string, data []byte) error {
 	return fmt.Errorf("store: write %q: %w", key, ErrFull)
 }
+
+// BenchmarkCachedGet: reads served by the memory tier, the live edge's
+// path.
+func BenchmarkCachedGet(b *testing.B) {
+	ctx := context.Background()
+	c := NewCached(NewMemory(), 64<<20)
+	keys := make([]string, 256)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("ch/seg_%d.m4s", i)
+		if err := c.Put(ctx, keys[i], make([]byte, 64<<10)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := c.Get(ctx, keys[i%len(keys)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkCachedPut: writes through to memory and into the memory tier,
+// evicting as it goes.
+func BenchmarkCachedPut(b *testing.B) {
+	ctx := context.Background()
+	c := NewCached(NewMemory(), 4<<20)
+	data := make([]byte, 64<<10)
+	keys := make([]string, 256)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("ch/seg_%d.m4s", i)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := c.Put(ctx, keys[i%len(keys)], data); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
