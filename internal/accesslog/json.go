@@ -10,36 +10,51 @@ import (
 // MaxUserAgent truncates the logged User-Agent, as MediaPackage does.
 const MaxUserAgent = 8 << 10
 
-// AppendHead starts a line with the fields both access logs begin with,
-// up to the processingTime value the caller appends:
+// Fields are what both access logs record of every request, with
+// MediaPackage's field names (mediapackage.md §4.2); each log adds its
+// own after them.
+type Fields struct {
+	Timestamp      time.Time
+	ClientIP       string
+	ProcessingTime time.Duration
+	StatusCode     int
+	ReceivedBytes  int64
+	SentBytes      int64
+	Method         string
+	Request        string // scheme://host/path, and ?query on playback
+	Protocol       string
+	UserAgent      string // truncated to MaxUserAgent
+}
+
+// AppendHead starts a line with the fields up to the processingTime
+// value, which each log writes its own way:
 // {"timestamp":"…","clientIp":"…","processingTime":
-func AppendHead(b []byte, t time.Time, clientIP string) []byte {
+func (f *Fields) AppendHead(b []byte) []byte {
 	b = append(b, `{"timestamp":"`...)
-	b = appendTime(b, t)
+	b = appendTime(b, f.Timestamp)
 	b = append(b, `","clientIp":`...)
-	b = AppendString(b, clientIP)
+	b = AppendString(b, f.ClientIP)
 	return append(b, `,"processingTime":`...)
 }
 
-// AppendExchange appends the fields both access logs write after
-// processingTime, each after a comma: statusCode (a string), receivedBytes,
-// sentBytes, method, request, protocol and userAgent (truncated to
-// MaxUserAgent).
-func AppendExchange(b []byte, status int, received, sent int64, method, request, protocol, userAgent string) []byte {
+// AppendExchange appends the fields after processingTime, each after a
+// comma: statusCode (a string), receivedBytes, sentBytes, method,
+// request, protocol and userAgent.
+func (f *Fields) AppendExchange(b []byte) []byte {
 	b = append(b, `,"statusCode":"`...)
-	b = strconv.AppendInt(b, int64(status), 10)
+	b = strconv.AppendInt(b, int64(f.StatusCode), 10)
 	b = append(b, `","receivedBytes":`...)
-	b = strconv.AppendInt(b, received, 10)
+	b = strconv.AppendInt(b, f.ReceivedBytes, 10)
 	b = append(b, `,"sentBytes":`...)
-	b = strconv.AppendInt(b, sent, 10)
+	b = strconv.AppendInt(b, f.SentBytes, 10)
 	b = append(b, `,"method":`...)
-	b = AppendString(b, method)
+	b = AppendString(b, f.Method)
 	b = append(b, `,"request":`...)
-	b = AppendString(b, request)
+	b = AppendString(b, f.Request)
 	b = append(b, `,"protocol":`...)
-	b = AppendString(b, protocol)
+	b = AppendString(b, f.Protocol)
 	b = append(b, `,"userAgent":`...)
-	return appendUserAgent(b, userAgent)
+	return appendUserAgent(b, f.UserAgent)
 }
 
 // appendTime appends t in UTC with microseconds, as MediaPackage's

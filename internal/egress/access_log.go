@@ -2,7 +2,6 @@ package egress
 
 import (
 	"strconv"
-	"time"
 
 	"boxcar/internal/accesslog"
 )
@@ -11,29 +10,20 @@ import (
 // names (mediapackage.md §4.2). It never carries secrets: the CDN
 // identifier header is not logged.
 type accessRecord struct {
-	Timestamp      time.Time
-	ClientIP       string
-	ProcessingTime time.Duration // receipt to response headers
-	StatusCode     int
-	ReceivedBytes  int64
-	SentBytes      int64
-	Method         string
-	Request        string // scheme://host/path?query
-	Protocol       string
-	UserAgent      string
-	DomainName     string
-	Account        string
-	ChannelID      string
-	EndpointID     string
-	EndpointARN    string
-	RequestID      string
+	accesslog.Fields // ProcessingTime: receipt to response headers
+	DomainName       string
+	Account          string
+	ChannelID        string
+	EndpointID       string
+	EndpointARN      string
+	RequestID        string
 }
 
 // appendJSON appends rec as one JSON object and a newline.
 func (rec *accessRecord) appendJSON(b []byte) []byte {
-	b = accesslog.AppendHead(b, rec.Timestamp, rec.ClientIP)
+	b = rec.AppendHead(b)
 	b = strconv.AppendFloat(b, rec.ProcessingTime.Seconds(), 'f', 6, 64)
-	b = accesslog.AppendExchange(b, rec.StatusCode, rec.ReceivedBytes, rec.SentBytes, rec.Method, rec.Request, rec.Protocol, rec.UserAgent)
+	b = rec.AppendExchange(b)
 	b = append(b, `,"domainName":`...)
 	b = accesslog.AppendString(b, rec.DomainName)
 	if rec.Account != "" {

@@ -463,22 +463,24 @@ func (h *Handler) finish(r *http.Request, rs *reqState) {
 		client = a.String()
 	}
 	rec := accessRecord{
-		Timestamp:      h.clock.Now(),
-		ClientIP:       client,
-		ProcessingTime: rs.ttfb,
-		StatusCode:     rs.code,
-		ReceivedBytes:  max(r.ContentLength, 0),
-		SentBytes:      rs.sent,
-		Method:         r.Method,
-		Request:        scheme + "://" + r.Host + r.URL.RequestURI(),
-		Protocol:       r.Proto,
-		UserAgent:      r.UserAgent(),
-		DomainName:     domain,
-		Account:        account,
-		ChannelID:      channel,
-		EndpointID:     endpointID,
-		EndpointARN:    arn,
-		RequestID:      rs.id,
+		Fields: accesslog.Fields{
+			Timestamp:      h.clock.Now(),
+			ClientIP:       client,
+			ProcessingTime: rs.ttfb,
+			StatusCode:     rs.code,
+			ReceivedBytes:  max(r.ContentLength, 0),
+			SentBytes:      rs.sent,
+			Method:         r.Method,
+			Request:        scheme + "://" + r.Host + r.URL.RequestURI(),
+			Protocol:       r.Proto,
+			UserAgent:      r.UserAgent(),
+		},
+		DomainName:  domain,
+		Account:     account,
+		ChannelID:   channel,
+		EndpointID:  endpointID,
+		EndpointARN: arn,
+		RequestID:   rs.id,
 	}
 	h.access.Append(rec.appendJSON)
 }

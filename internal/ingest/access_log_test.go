@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"boxcar/internal/accesslog"
 )
 
 // jsonRecord is the access-log line as encoding/json wrote it before the
@@ -29,11 +31,11 @@ type jsonRecord struct {
 func TestAccessRecordAsJSON(t *testing.T) {
 	for _, rec := range []accessRecord{
 		{},
-		{Timestamp: time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC), ClientIP: "192.0.2.1", ProcessingTime: 1234567 * time.Nanosecond,
+		{Fields: accesslog.Fields{Timestamp: time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC), ClientIP: "192.0.2.1", ProcessingTime: 1234567 * time.Nanosecond,
 			StatusCode: 201, ReceivedBytes: 1 << 20, SentBytes: 3, Method: "PUT", Request: "http://h/in/v2/ch1/ep1/a.ts",
-			Protocol: "HTTP/1.1", UserAgent: "Lavf/61 <&> \u2028 é \xff", ChannelID: "ch1", IngestEndpointID: "ep1", RequestID: "abc"},
-		{ProcessingTime: 300 * time.Nanosecond, StatusCode: 401, UserAgent: strings.Repeat("u", 9000)},
-		{ProcessingTime: 2 * time.Hour, StatusCode: 503, Timestamp: time.Date(2026, 6, 1, 0, 0, 0, 0, time.FixedZone("x", 3600))},
+			Protocol: "HTTP/1.1", UserAgent: "Lavf/61 <&> \u2028 é \xff"}, ChannelID: "ch1", IngestEndpointID: "ep1", RequestID: "abc"},
+		{Fields: accesslog.Fields{ProcessingTime: 300 * time.Nanosecond, StatusCode: 401, UserAgent: strings.Repeat("u", 9000)}},
+		{Fields: accesslog.Fields{ProcessingTime: 2 * time.Hour, StatusCode: 503, Timestamp: time.Date(2026, 6, 1, 0, 0, 0, 0, time.FixedZone("x", 3600))}},
 	} {
 		ua := rec.UserAgent
 		if len(ua) > 8<<10 {

@@ -274,16 +274,18 @@ func (h *Handler) writeAccess(r *http.Request, req *request, start, end time.Tim
 		ip = r.RemoteAddr
 	}
 	rec := accessRecord{
-		Timestamp:        start,
-		ClientIP:         ip,
-		ProcessingTime:   proc,
-		StatusCode:       code,
-		ReceivedBytes:    req.received,
-		SentBytes:        sent,
-		Method:           r.Method,
-		Request:          scheme + "://" + r.Host + r.URL.EscapedPath(),
-		Protocol:         r.Proto,
-		UserAgent:        r.UserAgent(),
+		Fields: accesslog.Fields{
+			Timestamp:      start,
+			ClientIP:       ip,
+			ProcessingTime: proc,
+			StatusCode:     code,
+			ReceivedBytes:  req.received,
+			SentBytes:      sent,
+			Method:         r.Method,
+			Request:        scheme + "://" + r.Host + r.URL.EscapedPath(),
+			Protocol:       r.Proto,
+			UserAgent:      r.UserAgent(),
+		},
 		ChannelID:        req.t.channel,
 		IngestEndpointID: req.t.endpoint,
 		RequestID:        req.id,
