@@ -11,20 +11,30 @@ import (
 	"boxcar/internal/media"
 )
 
+// entryCodec returns the codec of a sample entry type ParseInit reads, or
+// 0 for any other type.
+func entryCodec(typ string) media.Codec {
+	switch typ {
+	case "avc1", "avc3":
+		return media.CodecH264
+	case "hvc1", "hev1":
+		return media.CodecH265
+	case "mp4a":
+		return media.CodecAAC
+	case "ac-3":
+		return media.CodecAC3
+	case "ec-3":
+		return media.CodecEAC3
+	}
+	return 0
+}
+
 // parseVisualEntry fills t from an avc1, avc3, hvc1 or hev1 sample entry
-// (ISO/IEC 14496-15 §5.4.2, §8.4.1).
+// (ISO/IEC 14496-15 §5.4.2, §8.4.1); t.Info.Codec is set.
 func parseVisualEntry(entry mp4.Box, t *InitTrack) error {
 	info := &t.Info
 	info.Kind = media.KindVideo
 	info.Timescale = media.VideoTimescale
-	switch entry.Type() {
-	case "avc1", "avc3":
-		info.Codec = media.CodecH264
-	case "hvc1", "hev1":
-		info.Codec = media.CodecH265
-	default:
-		return ErrUnsupportedCodec
-	}
 	e, ok := entry.(*mp4.VisualSampleEntryBox)
 	if !ok {
 		return fmt.Errorf("%w: not a visual sample entry", ErrMalformed)
@@ -109,20 +119,10 @@ func hevcParamSets(hvcC *mp4.HvcCBox) (lengthSize int, ps paramSets, err error) 
 }
 
 // parseAudioEntry fills t from an mp4a (ISO/IEC 14496-14 §5.6), ac-3 or
-// ec-3 (ETSI TS 102 366 Annex F) sample entry.
+// ec-3 (ETSI TS 102 366 Annex F) sample entry; t.Info.Codec is set.
 func parseAudioEntry(entry mp4.Box, t *InitTrack) error {
 	info := &t.Info
 	info.Kind = media.KindAudio
-	switch entry.Type() {
-	case "mp4a":
-		info.Codec = media.CodecAAC
-	case "ac-3":
-		info.Codec = media.CodecAC3
-	case "ec-3":
-		info.Codec = media.CodecEAC3
-	default:
-		return ErrUnsupportedCodec
-	}
 	e, ok := entry.(*mp4.AudioSampleEntryBox)
 	if !ok {
 		return fmt.Errorf("%w: not an audio sample entry", ErrMalformed)

@@ -150,9 +150,16 @@ func parseTrak(trak *mp4.TrakBox) (t InitTrack, ok bool, err error) {
 	case "encv", "enca":
 		return t, false, fmt.Errorf("track %d: %w (%q)", t.TrackID, ErrEncrypted, t.SampleEntry)
 	}
+	kind := media.KindAudio
 	if handler == "vide" {
+		kind = media.KindVideo
+	}
+	switch t.Info.Codec = entryCodec(t.SampleEntry); {
+	case t.Info.Codec.Kind() != kind:
+		err = ErrUnsupportedCodec
+	case kind == media.KindVideo:
 		err = parseVisualEntry(entry, &t)
-	} else {
+	default:
 		err = parseAudioEntry(entry, &t)
 	}
 	if err != nil {
