@@ -66,7 +66,9 @@ func newScenario() *scenario {
 	return h
 }
 
-func (h *scenario) printf(format string, args ...any) { h.out = append(h.out, fmt.Sprintf(format, args...)) }
+func (h *scenario) printf(format string, args ...any) {
+	h.out = append(h.out, fmt.Sprintf(format, args...))
+}
 
 // flush records the core's decisions.
 func (h *scenario) flush() {
