@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/Eyevinn/mp4ff/aac"
 	"github.com/Eyevinn/mp4ff/bits"
 	"github.com/Eyevinn/mp4ff/mp4"
 
 	"boxcar/internal/media"
+	"boxcar/internal/media/codec"
 )
 
 // entryCodec returns the codec of a sample entry type ParseInit reads, or
@@ -55,8 +55,8 @@ func parseVisualEntry(entry mp4.Box, t *InitTrack) error {
 	}
 	info.VPS, info.SPS, info.PPS = cloneAll(ps.vps), cloneAll(ps.sps), cloneAll(ps.pps)
 	if len(info.SPS) > 0 {
-		if w, h, ok := videoSize(info.Codec, info.SPS[0]); ok {
-			info.Width, info.Height = w, h
+		if s, err := codec.ParseSPS(info.Codec, info.SPS[0]); err == nil {
+			info.Width, info.Height = s.Width, s.Height
 		}
 	}
 	return nil
@@ -96,11 +96,11 @@ func hevcParamSets(hvcC *mp4.HvcCBox) (lengthSize int, ps paramSets, err error) 
 		a := &hvcC.NaluArrays[i]
 		var dst *[][]byte
 		switch a.NaluType() {
-		case hevcVPS:
+		case codec.H265VPS:
 			dst = &ps.vps
-		case hevcSPS:
+		case codec.H265SPS:
 			dst = &ps.sps
-		case hevcPPS:
+		case codec.H265PPS:
 			dst = &ps.pps
 		default:
 			continue
@@ -178,24 +178,13 @@ func esdsInfo(esds *mp4.EsdsBox, info *media.TrackInfo) error {
 	if len(asc) < 2 || len(asc) > maxAudioConfig {
 		return fmt.Errorf("%w: AudioSpecificConfig of %d bytes", ErrMalformed, len(asc))
 	}
-	cfg, err := aac.DecodeAudioSpecificConfig(bytes.NewReader(asc))
+	cfg, err := codec.ParseAACConfig(asc)
 	if err != nil {
-		return fmt.Errorf("%w: AudioSpecificConfig: %w", ErrUnsupportedCodec, err)
+		return fmt.Errorf("%w: %w", ErrUnsupportedCodec, err)
 	}
 	info.AudioConfig = bytes.Clone(asc)
-	info.SampleRate = cfg.SamplingFrequency
-	if cfg.SBRPresentFlag && cfg.ExtensionFrequency > 0 {
-		info.SampleRate = cfg.ExtensionFrequency
-	}
-	switch c := int(cfg.ChannelConfiguration); {
-	case c >= 1 && c <= 6:
-		info.Channels = c
-	case c == 7:
-		info.Channels = 8
-	}
-	if cfg.PSPresentFlag {
-		info.Channels = 2
-	}
+	info.SampleRate = cfg.SampleRate
+	info.Channels = cfg.Channels
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package ts
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -105,20 +104,20 @@ type adtsHeader struct {
 // configurations are signalled as their AAC-LC core at the core sample
 // rate (implicit SBR/PS signalling, which decoders detect in-band).
 func newADTSHeader(asc []byte) (adtsHeader, error) {
-	cfg, err := aac.DecodeAudioSpecificConfig(bytes.NewReader(asc))
+	cfg, err := codec.ParseAACConfig(asc)
 	if err != nil {
-		return adtsHeader{}, fmt.Errorf("%w: AudioSpecificConfig %x: %w", ErrMuxInput, asc, err)
+		return adtsHeader{}, fmt.Errorf("%w: %w", ErrMuxInput, err)
 	}
-	sfi, ok := aac.ReverseFrequencies[cfg.SamplingFrequency]
+	sfi, ok := aac.ReverseFrequencies[cfg.CoreSampleRate]
 	if !ok {
-		return adtsHeader{}, fmt.Errorf("%w: sample rate %d has no ADTS index", ErrMuxInput, cfg.SamplingFrequency)
+		return adtsHeader{}, fmt.Errorf("%w: sample rate %d has no ADTS index", ErrMuxInput, cfg.CoreSampleRate)
 	}
-	if cfg.ChannelConfiguration > 7 {
-		return adtsHeader{}, fmt.Errorf("%w: channel configuration %d", ErrMuxInput, cfg.ChannelConfiguration)
+	if cfg.ChannelConfig > 7 {
+		return adtsHeader{}, fmt.Errorf("%w: channel configuration %d", ErrMuxInput, cfg.ChannelConfig)
 	}
 	// The core object type is AAC-LC for every configuration mp4ff
 	// accepts: profile = object type - 1.
-	return adtsHeader{profile: aac.AAClc - 1, sfi: sfi, channels: cfg.ChannelConfiguration}, nil
+	return adtsHeader{profile: aac.AAClc - 1, sfi: sfi, channels: byte(cfg.ChannelConfig)}, nil
 }
 
 // appendHeader appends the ADTS header of a frame of n bytes.
