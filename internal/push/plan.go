@@ -75,9 +75,7 @@ func (s *Segment) Duration() time.Duration {
 }
 
 // ticks converts 90 kHz ticks to a duration.
-func ticks(t int64) time.Duration {
-	return time.Duration(t) * time.Second / media.VideoTimescale
-}
+func ticks(t int64) time.Duration { return media.Ticks(t).Duration() }
 
 // NewPlan cuts clip into segments of about segmentDuration (rounded to
 // whole GOPs; at least one GOP) whose stream starts at presentation time

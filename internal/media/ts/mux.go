@@ -47,7 +47,7 @@ const (
 	// maxSegmentSpan bounds the time a segment covers (10 minutes of 90 kHz;
 	// HLS segments last seconds), and so the PCR-only packets that fill
 	// its gaps.
-	maxSegmentSpan = 600 * 90000
+	maxSegmentSpan = 600 * media.VideoTimescale
 )
 
 // ErrMuxInput reports tracks Mux cannot package: more than one video or
